@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import type { ServerConfig } from './config.ts';
+import { ApiError } from './domain/errors.ts';
+import { ImageService } from './domain/images.ts';
+import { ProjectService } from './domain/projects.ts';
+import { TagService } from './domain/tags.ts';
+import { fileRoutes } from './http/file-routes.ts';
+import type { TrainingDeps } from './http/handlers/training/context.ts';
+import { domainAndProjectHandlers } from './http/handlers/training/domains-projects.ts';
+import { imageHandlers } from './http/handlers/training/images.ts';
+import { tagHandlers } from './http/handlers/training/tags.ts';
+import { requestId } from './http/middleware/request-id.ts';
+import { mountApi } from './http/mount-api.ts';
+import { sendError } from './http/send.ts';
+import { LinkSigner } from './http/signed-links.ts';
+import {
+  predictionDocument,
+  predictionOperations,
+  trainingDocument,
+  trainingOperations,
+} from './http/spec-operations.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { openSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import type { Storage } from './storage/types.ts';
+
+export interface CvkitServer {
+  app: express.Express;
+  storage: Storage;
+  logger: Logger;
+  /** Starts listening; resolves with the base URL (e.g. http://127.0.0.1:3000). */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The composition root: storage, domain services and HTTP routes, wired once. */
+export async function createServer(
+  config: ServerConfig,
+  opts: { logger?: Logger; storage?: Storage } = {},
+): Promise<CvkitServer> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const storage = opts.storage ?? openSqliteStorage(config.dataDir);
+  let secret = await storage.settings.get('link-secret');
+  if (!secret) {
+    secret = randomBytes(32).toString('hex');
+    await storage.settings.set('link-secret', secret);
+  }
+  const signer = new LinkSigner(Buffer.from(secret, 'hex'), config.linkTtlSeconds);
+  const projects = new ProjectService(storage, config.limits);
+  const tags = new TagService(storage, projects, config.limits);
+  const images = new ImageService(storage, projects, config.limits);
+  const deps: TrainingDeps = {
+    config,
+    storage,
+    projects,
+    tags,
+    images,
+    signer,
+    urlPolicy: {
+      allowPrivate: config.allowPrivateUrls,
+      maxBytes: config.limits.trainingImageBytes,
+      timeoutMs: 15_000,
+      maxRedirects: 3,
+    },
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestId);
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () =>
+      logger.debug('request', {
+        requestId: req.requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - start) / 1e6,
+      }),
+    );
+    next();
+  });
+  app.get('/', (_req, res) => res.type('text/plain').send('cvkit server: see /openapi.json and /docs\n'));
+  app.get('/openapi.json', (_req, res) => res.json({ training: trainingDocument, prediction: predictionDocument }));
+  app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
+  app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
+  app.use(fileRoutes(storage, signer));
+  const training = mountApi({
+    prefixes: ['/customvision/v3.3/training', '/customvision/v3.4-preview/training'],
+    operations: trainingOperations,
+    handlers: { ...domainAndProjectHandlers(deps), ...tagHandlers(deps), ...imageHandlers(deps) },
+    keyHeader: 'Training-Key',
+    key: config.trainingKey,
+    uploadMaxBytes: config.limits.trainingImageBytes,
+    uploadMaxFiles: config.limits.imagesPerBatch,
+    // 64 images of 6 MB in base64 (4/3 larger) plus JSON framing.
+    jsonLimits: {
+      CreateImagesFromFiles: `${Math.ceil((config.limits.imagesPerBatch * config.limits.trainingImageBytes * 4) / 3 / 1024 / 1024) + 1}mb`,
+    },
+    publicBaseUrl: config.publicBaseUrl,
+    logger,
+  });
+  const prediction = mountApi({
+    prefixes: ['/customvision/v3.1/prediction', '/customvision/v3.0/prediction'],
+    operations: predictionOperations,
+    handlers: {},
+    keyHeader: 'Prediction-Key',
+    key: config.predictionKey,
+    uploadMaxBytes: config.limits.predictionImageBytes,
+    uploadMaxFiles: 1,
+    publicBaseUrl: config.publicBaseUrl,
+    logger,
+  });
+  for (const api of [training, prediction]) app.use(api.prefixes, api.router);
+  app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+    logger.error('unhandled error', { requestId: req.requestId, error: (err as Error)?.stack ?? String(err) });
+    sendError(res, 500, 'ErrorUnknown', 'An unexpected error occurred.');
+  });
+
+  let server: Server | undefined;
+  return {
+    app,
+    storage,
+    logger,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server = app.listen(config.port, config.host, () => {
+          const { address, port } = server!.address() as AddressInfo;
+          const host = address.includes(':') ? `[${address}]` : address;
+          resolve(`http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`);
+        });
+        server.on('error', reject);
+      }),
+    close: async () => {
+      if (server) {
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await storage.close();
+    },
+  };
+}

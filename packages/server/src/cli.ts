@@ -1,0 +1,33 @@
+import { createServer } from './app.ts';
+import { configFromArgs, DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from './config.ts';
+
+const config = (() => {
+  try {
+    return configFromArgs(process.argv.slice(2), process.env);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+})();
+if ('help' in config) {
+  console.log(config.help);
+  process.exit(0);
+}
+const server = await createServer(config);
+const url = await server.listen();
+server.logger.info('cvkit server listening', {
+  url,
+  dataDir: config.dataDir,
+  training: `${url}/customvision/v3.3/training`,
+  prediction: `${url}/customvision/v3.1/prediction`,
+});
+if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PREDICTION_KEY)
+  server.logger.warn('using the well-known development keys; set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY', {
+    trainingKey: config.trainingKey,
+    predictionKey: config.predictionKey,
+  });
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    server.logger.info('shutting down', { signal });
+    server.close().then(() => process.exit(0));
+  });

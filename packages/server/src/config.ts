@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { azureLimits, type Limits } from './domain/limits.ts';
+import type { LogLevel } from './logging.ts';
+
+/** Well-known development keys, used when none are configured (printed at start; never use them in production). */
+export const DEV_TRAINING_KEY = 'cvkit-dev-training-key';
+export const DEV_PREDICTION_KEY = 'cvkit-dev-prediction-key';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  trainingKey: string;
+  predictionKey: string;
+  /** Scheme and host put in links (image URLs, export downloads); defaults to what each request used. */
+  publicBaseUrl: string | undefined;
+  logLevel: LogLevel;
+  /** Let CreateImagesFromUrls and QuickTestImageUrl fetch loopback, link-local and private addresses. */
+  allowPrivateUrls: boolean;
+  /** How long signed image and download links stay valid. */
+  linkTtlSeconds: number;
+  limits: Limits;
+}
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    port: 3000,
+    host: '0.0.0.0',
+    dataDir: resolve(process.cwd(), '.cvkit-data'),
+    trainingKey: DEV_TRAINING_KEY,
+    predictionKey: DEV_PREDICTION_KEY,
+    publicBaseUrl: undefined,
+    logLevel: 'info',
+    allowPrivateUrls: false,
+    linkTtlSeconds: 24 * 3600,
+    limits: azureLimits,
+    ...overrides,
+  };
+}
+
+const usage = `cvkit-server: self-hosted Azure Custom Vision
+
+Options (each also an environment variable):
+  --port <n>              PORT                    (default 3000)
+  --host <addr>           CVKIT_HOST              (default 0.0.0.0)
+  --data-dir <path>       CVKIT_DATA_DIR          (default ./.cvkit-data)
+  --training-key <key>    CVKIT_TRAINING_KEY      (default ${DEV_TRAINING_KEY})
+  --prediction-key <key>  CVKIT_PREDICTION_KEY    (default ${DEV_PREDICTION_KEY})
+  --public-url <url>      CVKIT_PUBLIC_URL        base URL for links (default: the request's host)
+  --log-level <level>     CVKIT_LOG_LEVEL         debug | info | warn | error | silent (default info)
+  --allow-private-urls    CVKIT_ALLOW_PRIVATE_URLS=1  let URL imports reach private addresses
+  --help
+`;
+
+/** Flags win over environment variables, which win over defaults. */
+export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerConfig | { help: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'training-key': { type: 'string' },
+      'prediction-key': { type: 'string' },
+      'public-url': { type: 'string' },
+      'log-level': { type: 'string' },
+      'allow-private-urls': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return { help: usage };
+  const pick = (flag: string | undefined, name: string) => flag ?? (env[name] || undefined);
+  const port = Number(pick(values.port, 'PORT') ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${values.port ?? env.PORT}`);
+  const logLevel = (pick(values['log-level'], 'CVKIT_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
+    throw new Error(`Invalid log level: ${logLevel}`);
+  const dataDir = pick(values['data-dir'], 'CVKIT_DATA_DIR');
+  return defaultConfig({
+    port,
+    host: pick(values.host, 'CVKIT_HOST') ?? '0.0.0.0',
+    ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
+    trainingKey: pick(values['training-key'], 'CVKIT_TRAINING_KEY') ?? DEV_TRAINING_KEY,
+    predictionKey: pick(values['prediction-key'], 'CVKIT_PREDICTION_KEY') ?? DEV_PREDICTION_KEY,
+    publicBaseUrl: pick(values['public-url'], 'CVKIT_PUBLIC_URL')?.replace(/\/+$/, ''),
+    logLevel,
+    allowPrivateUrls: Boolean(values['allow-private-urls']) || env.CVKIT_ALLOW_PRIVATE_URLS === '1',
+  });
+}

@@ -1,0 +1,49 @@
+import type { Request, Response } from 'express';
+import express from 'express';
+import { renderVariant } from '../imaging/inspect-image.ts';
+import type { Storage } from '../storage/types.ts';
+import { sendError } from './send.ts';
+import type { LinkSigner } from './signed-links.ts';
+
+const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
+const CONTENT_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+};
+
+/**
+ * Serves the signed links put in responses (`/files/...?se=&sig=`), without a key, like Azure's SAS blob URLs.
+ * Resized and thumbnail variants are rendered on first request and kept beside the original.
+ */
+export function fileRoutes(storage: Storage, signer: LinkSigner) {
+  const router = express.Router();
+  router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response) => {
+    const { projectId, imageId, variant } = req.params as Record<string, string>;
+    const path = `images/${projectId}/${imageId}/${variant}`;
+    if (!signer.verify(path, str(req.query.se), str(req.query.sig)))
+      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
+    const [image] = await storage.images.getMany(projectId!, [imageId!]);
+    if (!image) return sendError(res, 404, 'NotFoundImage', 'The image no longer exists.');
+    const original = await storage.blobs.get(image.contentHash);
+    if (!original) return sendError(res, 404, 'NotFoundImage', 'The image data is missing.');
+    if (variant === 'original') {
+      res.type(CONTENT_TYPES[image.format] ?? 'application/octet-stream').end(original);
+      return;
+    }
+    if (variant !== 'resized' && variant !== 'thumbnail') return sendError(res, 404, 'NotFound', 'Unknown variant.');
+    const key = `${image.contentHash}.${variant[0]}`;
+    let bytes = await storage.blobs.get(key);
+    if (!bytes) {
+      bytes = await renderVariant(original, VARIANT_SIZE[variant]);
+      await storage.blobs.put(key, bytes);
+    }
+    res.type('image/jpeg').end(bytes);
+  });
+  return router;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,0 +1,18 @@
+import type { ServerConfig } from '../../../config.ts';
+import type { ImageService } from '../../../domain/images.ts';
+import type { ProjectService } from '../../../domain/projects.ts';
+import type { TagService } from '../../../domain/tags.ts';
+import type { FetchPolicy } from '../../../net/fetch-image-url.ts';
+import type { Storage } from '../../../storage/types.ts';
+import type { LinkSigner } from '../../signed-links.ts';
+
+/** What training handlers may use: the domain services, never the HTTP framework's internals. */
+export interface TrainingDeps {
+  config: ServerConfig;
+  storage: Storage;
+  projects: ProjectService;
+  tags: TagService;
+  images: ImageService;
+  signer: LinkSigner;
+  urlPolicy: FetchPolicy;
+}

@@ -1,0 +1,88 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import express from 'express';
+import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
+import type { Logger } from '../logging.ts';
+import type { HandlerContext } from './handler-types.ts';
+import { requireApiKey } from './middleware/api-key.ts';
+import { readJson, readUploads } from './middleware/read-body.ts';
+import { sendEmpty, sendJson } from './send.ts';
+import type { SpecOperation } from './spec-operations.ts';
+import { validateParams } from './validate-params.ts';
+
+type AnyHandler = (
+  ctx: HandlerContext<unknown>,
+) => Promise<{ status: number; body?: unknown; bytes?: Buffer; contentType?: string }>;
+
+export interface ApiMount {
+  /** URL prefixes that serve this API, e.g. `/customvision/v3.3/training`; the caller mounts the router there. */
+  prefixes: string[];
+  operations: SpecOperation[];
+  handlers: Record<string, unknown>;
+  keyHeader: string;
+  key: string;
+  uploadMaxBytes: number;
+  uploadMaxFiles: number;
+  /** JSON body limit per operation id; `defaultJsonLimit` otherwise. */
+  jsonLimits?: Record<string, string>;
+  publicBaseUrl?: string;
+  logger: Logger;
+}
+
+/**
+ * Builds the router for one API from the contract: one route per operation, with auth first (so nothing is read
+ * from an unauthenticated client), then the body reader the operation's content types call for, then parameter
+ * validation, then the handler. Paths match case-insensitively (Express's default), as Azure's do.
+ */
+export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
+  const router = express.Router({ caseSensitive: false, strict: false });
+  router.use(requireApiKey(m.keyHeader, m.key));
+  // Static segments before parameters, so `/projects/import` is never read as `/projects/{projectId}`.
+  const ops = [...m.operations].sort((a, b) => paramCount(a.path) - paramCount(b.path));
+  for (const op of ops) {
+    const path = op.path.replace(/\{(\w+)\}/g, ':$1');
+    const handler = m.handlers[op.operationId] as AnyHandler | undefined;
+    const readers = bodyReaders(op, m);
+    router[op.method](path, ...readers, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        if (!handler) throw notImplemented(op.operationId);
+        const query = new URL(req.originalUrl, 'http://x').searchParams;
+        const params = validateParams(op, req.params as Record<string, string>, query);
+        if (op.bodyRequired && op.bodyTypes.includes('application/json') && req.body === undefined)
+          throw badRequest('BadRequestRequiredParamIsNull', 'The request body is required.');
+        const result = await handler({
+          params,
+          body: req.body,
+          files: req.uploads ?? [],
+          baseUrl: m.publicBaseUrl ?? `${req.protocol}://${req.get('host')}`,
+          requestId: req.requestId,
+          req,
+        } as HandlerContext<unknown>);
+        if (result.bytes) {
+          res
+            .status(result.status)
+            .type(result.contentType ?? 'application/octet-stream')
+            .end(result.bytes);
+        } else if ('body' in result) sendJson(res, result.status, result.body);
+        else sendEmpty(res, result.status);
+      } catch (e) {
+        next(e);
+      }
+    });
+  }
+  // Unknown paths under the API answer Azure-style, after auth, rather than falling through to other routers.
+  router.use((_req: Request, _res: Response, next: NextFunction) =>
+    next(new ApiError(404, 'NotFound', 'No such operation.')),
+  );
+  return { prefixes: m.prefixes, router };
+}
+
+function paramCount(path: string): number {
+  return (path.match(/\{/g) ?? []).length;
+}
+
+function bodyReaders(op: SpecOperation, m: ApiMount) {
+  if (op.bodyTypes.includes('multipart/form-data'))
+    return [readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles })];
+  if (op.bodyTypes.includes('application/json')) return [readJson(m.jsonLimits?.[op.operationId] ?? '1mb')];
+  return [];
+}

@@ -1,0 +1,82 @@
+import type { TrainingModels } from '@cvkit/api-types';
+import type { ImageRecord, ProjectRecord, TagRecord } from '../storage/types.ts';
+import type { LinkSigner } from './signed-links.ts';
+import { entityDate, imageDate } from './wire-format.ts';
+
+/** Records → Azure's JSON, property order and null conventions included. */
+
+export function wireProject(p: ProjectRecord): TrainingModels.Project {
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    settings: {
+      domainId: p.settings.domainId,
+      classificationType: p.settings.classificationType,
+      targetExportPlatforms: p.settings.targetExportPlatforms as NonNullable<
+        TrainingModels.ProjectSettings['targetExportPlatforms']
+      >,
+      useNegativeSet: p.settings.useNegativeSet,
+      detectionParameters: p.settings.detectionParameters,
+      imageProcessingSettings: { augmentationMethods: p.settings.augmentationMethods },
+    },
+    created: entityDate(p.created),
+    lastModified: entityDate(p.lastModified),
+    thumbnailUri: null,
+    drModeEnabled: false,
+    status: p.status,
+  };
+}
+
+export function wireTag(t: TagRecord & { imageCount: number }): TrainingModels.Tag {
+  return { id: t.id, name: t.name, description: t.description, type: t.type, imageCount: t.imageCount };
+}
+
+export interface ImageLinks {
+  signer: LinkSigner;
+  baseUrl: string;
+}
+
+export function imageLink(
+  links: ImageLinks,
+  image: Pick<ImageRecord, 'projectId' | 'id'>,
+  variant: 'original' | 'resized' | 'thumbnail',
+) {
+  return links.signer.link(links.baseUrl, `images/${image.projectId}/${image.id}/${variant}`);
+}
+
+/** Azure leaves out `tags`, `regions` and `metadata` when an image has none. */
+export function wireImage(image: ImageRecord, tagNames: Map<string, string>, links: ImageLinks): TrainingModels.Image {
+  const out: { -readonly [K in keyof TrainingModels.Image]: TrainingModels.Image[K] } = {
+    id: image.id,
+    created: imageDate(image.created),
+    width: image.width,
+    height: image.height,
+    resizedImageUri: imageLink(links, image, 'resized'),
+    thumbnailUri: imageLink(links, image, 'thumbnail'),
+    originalImageUri: imageLink(links, image, 'original'),
+  };
+  if (image.tags.length)
+    out.tags = image.tags.map((t) => ({
+      tagId: t.tagId,
+      tagName: tagNames.get(t.tagId) ?? '',
+      created: imageDate(t.created),
+    }));
+  if (image.regions.length)
+    out.regions = image.regions.map((r) => ({
+      regionId: r.id,
+      tagName: tagNames.get(r.tagId) ?? '',
+      created: imageDate(r.created),
+      tagId: r.tagId,
+      left: r.left,
+      top: r.top,
+      width: r.width,
+      height: r.height,
+    }));
+  if (Object.keys(image.metadata).length) out.metadata = image.metadata;
+  return out;
+}
+
+export function tagNameMap(tags: TagRecord[]): Map<string, string> {
+  return new Map(tags.map((t) => [t.id, t.name]));
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobStore } from './types.ts';
+
+const KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+/**
+ * Blobs as files under `root`, fanned out by the first two characters of the key.
+ * Keys are validated against a strict pattern, so no request data can name a path outside `root`.
+ * Writes go to a temporary file and are renamed into place: a crash never leaves a truncated blob under its key.
+ */
+export class FsBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    if (!KEY.test(key)) throw new Error(`Invalid blob key: ${key}`);
+    return join(this.root, key.slice(0, 2), key);
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const path = this.path(key);
+    if (await this.has(key)) return; // content-addressed: same key, same bytes
+    await mkdir(join(this.root, key.slice(0, 2)), { recursive: true });
+    const tmp = `${path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, bytes, { flush: true });
+    await rename(tmp, path);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      await stat(this.path(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}

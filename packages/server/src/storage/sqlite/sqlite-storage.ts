@@ -1,0 +1,388 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { FsBlobStore } from '../fs-blob-store.ts';
+import type {
+  ImageQuery,
+  ImageRecord,
+  ImageStore,
+  NewImage,
+  ProjectRecord,
+  ProjectStore,
+  RegionRecord,
+  Storage,
+  TagRecord,
+  TagStore,
+} from '../types.ts';
+import { migrations } from './schema.ts';
+
+type Row = Record<string, unknown>;
+
+/** Opens (and migrates) the embedded store under `dataDir`: `cvkit.db` plus `blobs/`. */
+export function openSqliteStorage(dataDir: string): Storage & { db: Database.Database } {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'cvkit.db'));
+  db.pragma('journal_mode = WAL');
+  // FULL: a power cut after a 200 must not lose the batch it acknowledged.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  const blobs = new FsBlobStore(join(dataDir, 'blobs'));
+  return {
+    db,
+    projects: new SqliteProjects(db),
+    tags: new SqliteTags(db),
+    images: new SqliteImages(db),
+    blobs,
+    settings: {
+      async get(key) {
+        const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
+        return row?.value as string | undefined;
+      },
+      async set(key, value) {
+        db.prepare(
+          'INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+        ).run(key, value);
+      },
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+const toProject = (r: Row): ProjectRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  description: r.description as string,
+  settings: JSON.parse(r.settings as string),
+  created: new Date(r.created as number),
+  lastModified: new Date(r.last_modified as number),
+  status: r.status as ProjectRecord['status'],
+  revision: r.revision as number,
+});
+
+class SqliteProjects implements ProjectStore {
+  constructor(private readonly db: Database.Database) {}
+  async list() {
+    return (this.db.prepare('SELECT * FROM projects ORDER BY created, id').all() as Row[]).map(toProject);
+  }
+  async get(id: string) {
+    const row = this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as Row | undefined;
+    return row ? toProject(row) : undefined;
+  }
+  async count() {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM projects').get() as Row).n as number;
+  }
+  async create(p: ProjectRecord) {
+    this.db
+      .prepare(
+        'INSERT INTO projects(id, name, description, settings, created, last_modified, status, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(p.id, p.name, p.description, JSON.stringify(p.settings), +p.created, +p.lastModified, p.status, p.revision);
+  }
+  async update(p: ProjectRecord) {
+    this.db
+      .prepare(
+        'UPDATE projects SET name = ?, description = ?, settings = ?, last_modified = ?, status = ?, revision = ? WHERE id = ?',
+      )
+      .run(p.name, p.description, JSON.stringify(p.settings), +p.lastModified, p.status, p.revision, p.id);
+  }
+  async delete(id: string) {
+    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+  }
+}
+
+const toTag = (r: Row): TagRecord => ({
+  id: r.id as string,
+  projectId: r.project_id as string,
+  name: r.name as string,
+  description: (r.description as string | null) ?? null,
+  type: r.type as TagRecord['type'],
+  created: new Date(r.created as number),
+});
+
+class SqliteTags implements TagStore {
+  constructor(private readonly db: Database.Database) {}
+  async list(projectId: string) {
+    return (
+      this.db.prepare('SELECT * FROM tags WHERE project_id = ? ORDER BY created, id').all(projectId) as Row[]
+    ).map(toTag);
+  }
+  async get(projectId: string, tagId: string) {
+    const row = this.db.prepare('SELECT * FROM tags WHERE project_id = ? AND id = ?').get(projectId, tagId) as
+      | Row
+      | undefined;
+    return row ? toTag(row) : undefined;
+  }
+  async create(t: TagRecord) {
+    this.db
+      .prepare('INSERT INTO tags(id, project_id, name, description, type, created) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.projectId, t.name, t.description, t.type, +t.created);
+    bumpRevision(this.db, t.projectId);
+  }
+  async update(t: TagRecord) {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE tags SET name = ?, description = ?, type = ? WHERE id = ? AND project_id = ?')
+        .run(t.name, t.description, t.type, t.id, t.projectId);
+      bumpRevision(this.db, t.projectId);
+    })();
+  }
+  async delete(projectId: string, tagId: string) {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tags WHERE project_id = ? AND id = ?').run(projectId, tagId);
+      bumpRevision(this.db, projectId);
+    })();
+  }
+  async imageCounts(projectId: string) {
+    const rows = this.db
+      .prepare(
+        'SELECT t.id AS id, COUNT(it.image_id) AS n FROM tags t LEFT JOIN image_tags it ON it.tag_id = t.id WHERE t.project_id = ? GROUP BY t.id',
+      )
+      .all(projectId) as Row[];
+    return new Map(rows.map((r) => [r.id as string, r.n as number]));
+  }
+}
+
+function bumpRevision(db: Database.Database, projectId: string): void {
+  db.prepare('UPDATE projects SET revision = revision + 1 WHERE id = ?').run(projectId);
+}
+
+class SqliteImages implements ImageStore {
+  constructor(private readonly db: Database.Database) {}
+
+  private where(projectId: string, q: Omit<ImageQuery, 'take' | 'skip' | 'orderBy'>): { sql: string; args: unknown[] } {
+    const clauses = ['i.project_id = ?'];
+    const args: unknown[] = [projectId];
+    const status = q.taggingStatus ?? 'All';
+    const tagged = 'EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id)';
+    if (status === 'Tagged') clauses.push(tagged);
+    if (status === 'Untagged') clauses.push(`NOT ${tagged}`);
+    if (q.iterationId) {
+      clauses.push('EXISTS (SELECT 1 FROM iteration_images ii WHERE ii.iteration_id = ? AND ii.image_id = i.id)');
+      args.push(q.iterationId);
+    }
+    if (q.tagIds?.length) {
+      clauses.push(
+        `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${q.tagIds.map(() => '?').join(',')}))`,
+      );
+      args.push(...q.tagIds);
+    }
+    return { sql: clauses.join(' AND '), args };
+  }
+
+  private hydrate(rows: Row[]): ImageRecord[] {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id as string);
+    const tags = new Map<string, ImageRecord['tags']>();
+    const regions = new Map<string, RegionRecord[]>();
+    for (const chunk of chunks(ids, 500)) {
+      const marks = chunk.map(() => '?').join(',');
+      for (const t of this.db
+        .prepare(
+          `SELECT image_id, tag_id, created FROM image_tags WHERE image_id IN (${marks}) ORDER BY created, tag_id`,
+        )
+        .all(...chunk) as Row[]) {
+        const list = tags.get(t.image_id as string) ?? [];
+        list.push({ tagId: t.tag_id as string, created: new Date(t.created as number) });
+        tags.set(t.image_id as string, list);
+      }
+      for (const r of this.db
+        .prepare(`SELECT * FROM image_regions WHERE image_id IN (${marks}) ORDER BY created, id`)
+        .all(...chunk) as Row[]) {
+        const list = regions.get(r.image_id as string) ?? [];
+        list.push({
+          id: r.id as string,
+          imageId: r.image_id as string,
+          tagId: r.tag_id as string,
+          left: r.left as number,
+          top: r.top as number,
+          width: r.width as number,
+          height: r.height as number,
+          created: new Date(r.created as number),
+        });
+        regions.set(r.image_id as string, list);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id as string,
+      projectId: r.project_id as string,
+      contentHash: r.content_hash as string,
+      format: r.format as ImageRecord['format'],
+      width: r.width as number,
+      height: r.height as number,
+      created: new Date(r.created as number),
+      seq: r.seq as number,
+      metadata: JSON.parse(r.metadata as string),
+      tags: tags.get(r.id as string) ?? [],
+      regions: regions.get(r.id as string) ?? [],
+    }));
+  }
+
+  async query(projectId: string, q: ImageQuery) {
+    const { sql, args } = this.where(projectId, q);
+    const order = q.orderBy === 'Oldest' ? 'ASC' : 'DESC';
+    const base = `SELECT i.* FROM images i WHERE ${sql} ORDER BY i.created ${order}, i.seq ${order}`;
+    if (q.metadataFilter) {
+      // The filter is an expression over JSON metadata, evaluated here rather than translated to SQL.
+      const all = this.db.prepare(base).all(...args) as Row[];
+      const matching = all.filter((r) => q.metadataFilter!(JSON.parse(r.metadata as string)));
+      const skip = q.skip ?? 0;
+      return this.hydrate(matching.slice(skip, q.take === undefined ? undefined : skip + q.take));
+    }
+    const rows = this.db.prepare(`${base} LIMIT ? OFFSET ?`).all(...args, q.take ?? -1, q.skip ?? 0) as Row[];
+    return this.hydrate(rows);
+  }
+
+  async count(projectId: string, q: Omit<ImageQuery, 'take' | 'skip' | 'orderBy'>) {
+    const { sql, args } = this.where(projectId, q);
+    if (q.metadataFilter) {
+      const rows = this.db.prepare(`SELECT i.metadata FROM images i WHERE ${sql}`).all(...args) as Row[];
+      return rows.filter((r) => q.metadataFilter!(JSON.parse(r.metadata as string))).length;
+    }
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM images i WHERE ${sql}`).get(...args) as Row).n as number;
+  }
+
+  async getMany(projectId: string, ids: string[]) {
+    const out: Row[] = [];
+    for (const chunk of chunks(ids, 500)) {
+      out.push(
+        ...(this.db
+          .prepare(`SELECT * FROM images WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`)
+          .all(projectId, ...chunk) as Row[]),
+      );
+    }
+    const byId = new Map(this.hydrate(out).map((i) => [i.id, i]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async findByHash(projectId: string, hashes: string[]) {
+    const out = new Map<string, ImageRecord>();
+    for (const chunk of chunks([...new Set(hashes)], 500)) {
+      const rows = this.db
+        .prepare(`SELECT * FROM images WHERE project_id = ? AND content_hash IN (${chunk.map(() => '?').join(',')})`)
+        .all(projectId, ...chunk) as Row[];
+      for (const img of this.hydrate(rows)) out.set(img.contentHash, img);
+    }
+    return out;
+  }
+
+  async countAll(projectId: string) {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE project_id = ?').get(projectId) as Row).n as number;
+  }
+
+  async addBatch(projectId: string, images: NewImage[]) {
+    const insImage = this.db.prepare(
+      'INSERT INTO images(id, project_id, content_hash, format, width, height, created, seq, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insTag = this.db.prepare('INSERT OR IGNORE INTO image_tags(image_id, tag_id, created) VALUES (?, ?, ?)');
+    const insRegion = this.db.prepare(
+      'INSERT INTO image_regions(id, image_id, tag_id, left, top, width, height, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const { record: r, tagIds, regions } of images) {
+        insImage.run(
+          r.id,
+          projectId,
+          r.contentHash,
+          r.format,
+          r.width,
+          r.height,
+          +r.created,
+          r.seq,
+          JSON.stringify(r.metadata),
+        );
+        for (const tagId of tagIds) insTag.run(r.id, tagId, +r.created);
+        for (const g of regions) insRegion.run(g.id, r.id, g.tagId, g.left, g.top, g.width, g.height, +r.created);
+      }
+      bumpRevision(this.db, projectId);
+    })();
+  }
+
+  async deleteMany(projectId: string, ids: string[]) {
+    this.db.transaction(() => {
+      for (const chunk of chunks(ids, 500))
+        this.db
+          .prepare(`DELETE FROM images WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`)
+          .run(projectId, ...chunk);
+      bumpRevision(this.db, projectId);
+    })();
+  }
+
+  async deleteAll(projectId: string) {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM images WHERE project_id = ?').run(projectId);
+      bumpRevision(this.db, projectId);
+    })();
+  }
+
+  async addTags(projectId: string, links: { imageId: string; tagId: string }[]) {
+    const ins = this.db.prepare('INSERT OR IGNORE INTO image_tags(image_id, tag_id, created) VALUES (?, ?, ?)');
+    const now = Date.now();
+    return this.db.transaction(() => {
+      const created = links.filter((l) => ins.run(l.imageId, l.tagId, now).changes > 0);
+      if (created.length) bumpRevision(this.db, projectId);
+      return created;
+    })();
+  }
+
+  async removeTags(projectId: string, imageIds: string[], tagIds: string[]) {
+    this.db.transaction(() => {
+      const del = this.db.prepare(
+        'DELETE FROM image_tags WHERE image_id = ? AND tag_id = ? AND image_id IN (SELECT id FROM images WHERE project_id = ?)',
+      );
+      for (const i of imageIds) for (const t of tagIds) del.run(i, t, projectId);
+      bumpRevision(this.db, projectId);
+    })();
+  }
+
+  async addRegions(projectId: string, regions: RegionRecord[]) {
+    const ins = this.db.prepare(
+      'INSERT INTO image_regions(id, image_id, tag_id, left, top, width, height, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const g of regions) ins.run(g.id, g.imageId, g.tagId, g.left, g.top, g.width, g.height, +g.created);
+      bumpRevision(this.db, projectId);
+    })();
+  }
+
+  async deleteRegions(projectId: string, regionIds: string[]) {
+    return this.db.transaction(() => {
+      let n = 0;
+      const del = this.db.prepare(
+        'DELETE FROM image_regions WHERE id = ? AND image_id IN (SELECT id FROM images WHERE project_id = ?)',
+      );
+      for (const id of regionIds) n += del.run(id, projectId).changes;
+      bumpRevision(this.db, projectId);
+      return n;
+    })();
+  }
+
+  async setMetadata(projectId: string, updates: { imageId: string; metadata: Record<string, string> }[]) {
+    const upd = this.db.prepare('UPDATE images SET metadata = ? WHERE project_id = ? AND id = ?');
+    this.db.transaction(() => {
+      for (const u of updates) upd.run(JSON.stringify(u.metadata), projectId, u.imageId);
+    })();
+  }
+
+  async referencedHashes() {
+    const rows = this.db.prepare('SELECT DISTINCT content_hash FROM images').all() as Row[];
+    return new Set(rows.map((r) => r.content_hash as string));
+  }
+}
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
