@@ -1,0 +1,287 @@
+/**
+ * ONNX export: backbone + linear head in one model.onnx, with labels.txt, cvexport.manifest,
+ * metadata_properties.json and README.md beside it.
+ *
+ * Contract (what Azure-Samples/customvision-export-samples' ONNX loaders rely on):
+ * - one graph input, `data`, float32 NCHW [1, 3, S, S], RGB, values 0–255 — announced by the
+ *   metadata_props Image.BitmapPixelFormat = Rgb8 and Image.NominalPixelRange = NominalRange_0_255
+ *   (the loaders reverse channels only for Bgr8 and divide by 255 unless NominalRange_0_255;
+ *   the C# loader indexes both keys, so both must exist);
+ * - first output `model_output`, float32 [1, numTags]: probabilities in labels.txt order (the C#
+ *   loader reads the first output as a float tensor, the ML.NET one reads `model_output`).
+ *
+ * Flavors. Custom Vision's flavor names are ONNX *release* numbers, not opsets:
+ * - default (no flavor): ONNX 1.8 — IR 7, opset 13.
+ * - ONNX12: ONNX 1.2 — IR 3, opset 7, ai.onnx.ml 1, for Windows ML on Windows 10 1809. Adds the
+ *   outputs Custom Vision's ONNX12 models had for WinML-generated code: `classLabel` (string [1],
+ *   the top tag) and `loss` (seq(map(string, float)), tag → probability). IR 3 also requires every
+ *   initializer to be listed as a graph input.
+ * - ONNX10: ONNX 1.0 — opset 1, whose Add/Mul/Gemm need legacy broadcast attributes. onnxruntime
+ *   runs opset ≥ 7 only, so such a model could not be verified here: refused.
+ */
+import { InvalidBackboneError, InvalidExportOptionsError } from '../errors.ts';
+import { validateHead, weightsFeaturesByTags } from '../head.ts';
+import {
+  customVisionMetadata,
+  type InputDescription,
+  labelsFile,
+  manifestFile,
+  metadataPropertiesFile,
+  type OutputDescription,
+  postprocessMethod,
+  preprocessingReadme,
+  textFile,
+} from '../package-files.ts';
+import { graphDefOf } from '../tfjs/graph-def.ts';
+import { indexWeights } from '../tfjs/weights.ts';
+import type { ExportFile, ExportSource } from '../types.ts';
+import { appendTfjsGraph, type ConvertedOutput } from './from-tfjs-graph.ts';
+import { OnnxGraphBuilder } from './graph-builder.ts';
+import { encodeModel, OnnxDataType, type OnnxModel, type OnnxValueInfo } from './onnx-writer.ts';
+
+/** Custom Vision's ONNX flavors; undefined/null is the platform's default flavor. */
+export type OnnxFlavor = 'ONNX10' | 'ONNX12';
+
+export interface OnnxExportOptions extends ExportSource {
+  flavor?: OnnxFlavor | null;
+}
+
+interface FlavorSpec {
+  flavor: string;
+  onnxRelease: string;
+  irVersion: number;
+  opset: number;
+  /** ai.onnx.ml opset, when the flavor adds the WinML-style classLabel/loss outputs. */
+  mlOpset?: number;
+}
+
+const DEFAULT_FLAVOR: FlavorSpec = { flavor: '', onnxRelease: '1.8', irVersion: 7, opset: 13 };
+const ONNX12_FLAVOR: FlavorSpec = { flavor: 'ONNX12', onnxRelease: '1.2', irVersion: 3, opset: 7, mlOpset: 1 };
+
+export const ONNX_INPUT_NAME = 'data';
+export const ONNX_PROBABILITIES_OUTPUT = 'model_output';
+export const ONNX_CLASS_LABEL_OUTPUT = 'classLabel';
+export const ONNX_LOSS_OUTPUT = 'loss';
+
+function flavorSpec(flavor: OnnxFlavor | null | undefined): FlavorSpec {
+  if (flavor === undefined || flavor === null) return DEFAULT_FLAVOR;
+  if (flavor === 'ONNX12') return ONNX12_FLAVOR;
+  if (flavor === 'ONNX10') {
+    throw new InvalidExportOptionsError(
+      'flavor ONNX10 is ONNX 1.0 (opset 1); onnxruntime cannot run opset < 7, so cvkit does not emit it unverified: use ONNX12 or the default flavor',
+    );
+  }
+  throw new InvalidExportOptionsError(`unknown ONNX flavor ${String(flavor)}`);
+}
+
+export interface BuiltOnnxModel {
+  bytes: Uint8Array;
+  input: InputDescription;
+  outputs: OutputDescription[];
+  metadata: [string, string][];
+  flavor: FlavorSpec;
+}
+
+/** Builds and encodes model.onnx. Exposed for tests and tools; the server wants exportOnnx. */
+export function buildOnnxModel(options: OnnxExportOptions): BuiltOnnxModel {
+  const spec = flavorSpec(options.flavor);
+  const { backbone, head } = options;
+  const size = backbone.inputSize;
+  if (!Number.isInteger(size) || size <= 0) throw new InvalidExportOptionsError(`invalid input size ${size}`);
+  if (!(backbone.inputScale > 0)) throw new InvalidExportOptionsError(`invalid input scale ${backbone.inputScale}`);
+
+  const graph = graphDefOf(backbone.artifacts);
+  const weights = indexWeights(backbone.artifacts.weightSpecs, backbone.artifacts.weightData);
+  const b = new OnnxGraphBuilder(spec.opset);
+
+  const input: InputDescription = {
+    name: ONNX_INPUT_NAME,
+    shape: [1, 3, size, size],
+    layout: 'NCHW',
+    dtype: 'float32',
+    channelOrder: 'RGB',
+    pixelRange: [0, 255],
+    size,
+  };
+  b.addInput({
+    name: input.name,
+    type: {
+      kind: 'tensor',
+      elemType: OnnxDataType.FLOAT,
+      shape: input.shape,
+      // Lets Windows ML bind an image (VideoFrame) to the input.
+      denotation: 'IMAGE',
+      dimDenotations: ['DATA_BATCH', 'DATA_CHANNEL', 'DATA_FEATURE', 'DATA_FEATURE'],
+    },
+  });
+
+  // The backbone takes pixel·inputScale + inputOffset; exporting 0–255 inputs keeps the loaders simple.
+  const scale = b.floatConst('cvkit/input_scale', [], [backbone.inputScale]);
+  let scaled = b.op('Mul', [input.name, scale], 'cvkit/scale_input');
+  if (backbone.inputOffset) {
+    const offset = b.floatConst('cvkit/input_offset', [], [backbone.inputOffset]);
+    scaled = b.op('Add', [scaled, offset], 'cvkit/offset_input');
+  }
+  const tapped = appendTfjsGraph(
+    b,
+    graph,
+    weights,
+    { [backbone.inputNode]: { tensor: scaled, tfShape: [1, size, size, 3], layout: 'nchw' } },
+    backbone.featureNode,
+  );
+  const features = poolFeatures(b, tapped);
+  const featureDim = features.tfShape[1]!;
+  const numTags = validateHead(head, featureDim);
+
+  const W = b.floatConst('cvkit/head/W', [featureDim, numTags], weightsFeaturesByTags(head, featureDim));
+  const bias = b.floatConst('cvkit/head/b', [numTags], head.b);
+  const logits = b.op('Gemm', [features.tensor, W, bias], 'cvkit/head/logits');
+  const activation =
+    head.activation === 'softmax'
+      ? b.op('Softmax', [logits], 'cvkit/head/softmax', [{ name: 'axis', kind: 'int', value: 1 }], {
+          name: ONNX_PROBABILITIES_OUTPUT,
+          exact: true,
+        })
+      : b.op('Sigmoid', [logits], 'cvkit/head/sigmoid', undefined, { name: ONNX_PROBABILITIES_OUTPUT, exact: true });
+
+  const outputs: OutputDescription[] = [
+    {
+      name: activation,
+      shape: [1, numTags],
+      description: `${head.activation} probabilities, in labels.txt order`,
+    },
+  ];
+  b.addOutput({ name: activation, type: { kind: 'tensor', elemType: OnnxDataType.FLOAT, shape: [1, numTags] } });
+
+  if (spec.mlOpset !== undefined) {
+    const top = b.op('ArgMax', [activation], 'cvkit/top_tag', [
+      { name: 'axis', kind: 'int', value: 1 },
+      { name: 'keepdims', kind: 'int', value: 0 },
+    ]);
+    const labels = b.stringConst('cvkit/labels', [numTags], head.labels);
+    const classLabel = b.op('Gather', [labels, top], 'cvkit/class_label', [{ name: 'axis', kind: 'int', value: 0 }], {
+      name: ONNX_CLASS_LABEL_OUTPUT,
+      exact: true,
+    });
+    const loss = b.node('ZipMap', [activation], {
+      name: 'cvkit/zipmap',
+      outputs: [ONNX_LOSS_OUTPUT],
+      exactOutputs: true,
+      domain: 'ai.onnx.ml',
+      attributes: [{ name: 'classlabels_strings', kind: 'strings', value: head.labels }],
+    })[0]!;
+    b.addOutput({ name: classLabel, type: { kind: 'tensor', elemType: OnnxDataType.STRING, shape: [1] } });
+    b.addOutput({
+      name: loss,
+      type: {
+        kind: 'sequence',
+        elem: { kind: 'map', keyType: OnnxDataType.STRING, value: { kind: 'tensor', elemType: OnnxDataType.FLOAT } },
+      },
+    });
+    outputs.push(
+      { name: classLabel, shape: [1], description: 'the most probable tag (string)' },
+      { name: loss, shape: [1], description: 'sequence of one map tag → probability' },
+    );
+  }
+
+  const metadata = customVisionMetadata(input, head.activation);
+  const built = b.build('cvkit_classifier', `${backbone.name} features → linear head → ${head.activation}`);
+  const graphInputs: OnnxValueInfo[] = [...built.inputs];
+  if (spec.irVersion < 4) {
+    // IR < 4: "initializers must be a subset of graph inputs".
+    for (const t of built.initializers) {
+      graphInputs.push({ name: t.name, type: { kind: 'tensor', elemType: t.dataType, shape: t.dims } });
+    }
+  }
+  const model: OnnxModel = {
+    irVersion: spec.irVersion,
+    opsetImports: [
+      { domain: '', version: spec.opset },
+      ...(spec.mlOpset !== undefined ? [{ domain: 'ai.onnx.ml', version: spec.mlOpset }] : []),
+    ],
+    producerName: 'cvkit',
+    producerVersion: '0.1.0',
+    docString: `Custom Vision-compatible classifier exported by cvkit (${postprocessMethod(head.activation)})`,
+    graph: { ...built, inputs: graphInputs },
+    metadataProps: metadata,
+  };
+  return { bytes: encodeModel(model), input, outputs, metadata, flavor: spec };
+}
+
+/** A [1, dim] feature tap as is; a [1, h, w, dim] one mean-pooled over space, as the ml backbones do. */
+function poolFeatures(b: OnnxGraphBuilder, tapped: ConvertedOutput): ConvertedOutput {
+  if (tapped.layout === 'tf' && tapped.tfShape.length === 2) return tapped;
+  if (tapped.layout === 'nchw' && tapped.tfShape.length === 4) {
+    const pooled = b.op('GlobalAveragePool', [tapped.tensor], 'cvkit/pool_features');
+    const [n, , , c] = tapped.tfShape as [number, number, number, number];
+    return { tensor: b.squeeze(pooled, [2, 3], 'cvkit/flatten_features'), tfShape: [n, c], layout: 'tf' };
+  }
+  throw new InvalidBackboneError(`feature node yields shape ${JSON.stringify(tapped.tfShape)}, not [1, dim]`);
+}
+
+/** model.onnx + labels.txt + cvexport.manifest + metadata_properties.json + README.md. */
+export async function exportOnnx(options: OnnxExportOptions): Promise<ExportFile[]> {
+  const built = buildOnnxModel(options);
+  const { head, backbone } = options;
+  return [
+    { path: 'model.onnx', bytes: built.bytes },
+    labelsFile(head),
+    manifestFile({
+      platform: 'ONNX',
+      flavor: built.flavor.flavor,
+      modelFileName: 'model.onnx',
+      exportedDate: options.exportedDate ?? new Date().toISOString(),
+      ...(options.iterationId !== undefined ? { iterationId: options.iterationId } : {}),
+      head,
+      backboneName: backbone.name,
+      input: built.input,
+      outputs: built.outputs,
+      format: {
+        OnnxRelease: built.flavor.onnxRelease,
+        IrVersion: built.flavor.irVersion,
+        Opset: built.flavor.opset,
+        ...(built.flavor.mlOpset !== undefined ? { MlOpset: built.flavor.mlOpset } : {}),
+      },
+    }),
+    metadataPropertiesFile(built.metadata),
+    textFile('README.md', onnxReadme(options, built)),
+  ];
+}
+
+function onnxReadme(options: OnnxExportOptions, built: BuiltOnnxModel): string {
+  const { head, backbone } = options;
+  const outputs = built.outputs.map((o) => `- \`${o.name}\` ${JSON.stringify(o.shape)}: ${o.description}`);
+  return [
+    '# Image classifier (ONNX), exported by cvkit',
+    '',
+    `- Backbone: ${backbone.name}; linear head with ${head.activation} over ${head.labels.length} tags (labels.txt).`,
+    `- ONNX ${built.flavor.onnxRelease}: IR version ${built.flavor.irVersion}, opset ${built.flavor.opset}` +
+      (built.flavor.mlOpset !== undefined ? `, ai.onnx.ml ${built.flavor.mlOpset}.` : '.'),
+    '',
+    '## Input',
+    '',
+    `\`${built.input.name}\`: float32 ${JSON.stringify(built.input.shape)} (NCHW), RGB, values 0–255.`,
+    'The model metadata says so too: Image.BitmapPixelFormat = Rgb8, Image.NominalPixelRange = NominalRange_0_255.',
+    '',
+    preprocessingReadme(built.input),
+    '## Outputs',
+    '',
+    ...outputs,
+    '',
+    '## Example (Python, onnxruntime)',
+    '',
+    '```python',
+    'import numpy as np, onnxruntime, PIL.Image, PIL.ImageOps',
+    "image = PIL.ImageOps.exif_transpose(PIL.Image.open('image.jpg')).convert('RGB')",
+    'side = min(image.size)',
+    'left, top = (image.width - side) // 2, (image.height - side) // 2',
+    `image = image.crop((left, top, left + side, top + side)).resize((${built.input.size}, ${built.input.size}), PIL.Image.BILINEAR)`,
+    'x = np.asarray(image, dtype=np.float32).transpose(2, 0, 1)[np.newaxis]',
+    "session = onnxruntime.InferenceSession('model.onnx')",
+    `probabilities = session.run(['${ONNX_PROBABILITIES_OUTPUT}'], {'${built.input.name}': x})[0][0]`,
+    "labels = open('labels.txt', encoding='utf-8').read().splitlines()",
+    'print(sorted(zip(probabilities, labels), reverse=True))',
+    '```',
+    '',
+  ].join('\n');
+}
