@@ -8,7 +8,7 @@ export function validateHead(head: LinearHead, featureDim: number): number {
   if (head.labels.length !== numTags) {
     throw new InvalidHeadError(`head has ${numTags} biases but ${head.labels.length} labels`);
   }
-  if (head.W.length !== featureDim * numTags) {
+  if (!Number.isInteger(featureDim) || head.W.length !== featureDim * numTags) {
     throw new InvalidHeadError(`W has ${head.W.length} values; expected ${featureDim} × ${numTags}`);
   }
   if (head.activation !== 'softmax' && head.activation !== 'sigmoid') {

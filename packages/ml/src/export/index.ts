@@ -1,0 +1,58 @@
+/**
+ * Model export: turn a trained classifier (TF.js graph backbone + linear head) into the files
+ * Custom Vision's export packages contain. Pure: no I/O, no HTTP, no storage; the server zips the
+ * returned files (fflate) and stores them.
+ *
+ * ```ts
+ * const backbone: TfjsGraphBackbone = {
+ *   artifacts,                       // tf.io.ModelArtifacts of the graph model (e.g. nsfwjs mid)
+ *   inputNode: 'input',
+ *   featureNode: '…/feature_vector/SpatialSqueeze',
+ *   inputSize: 224,
+ *   inputScale: 1 / 255,             // the backbone's input is pixel·scale + offset
+ *   name: 'nsfwjs 4.4.0 MobileNetV2 ×1.4 (mid)',
+ * };
+ * const head: LinearHead = { W, b, activation: 'softmax', labels };  // W: [featureDim × numTags]
+ * // A heads/LinearModel (weights [outputs × inputDim]) fits with weightLayout: 'tagsByFeatures'.
+ *
+ * const onnxFiles = await exportOnnx({ backbone, head, flavor: null });      // or 'ONNX12'
+ * const tfjsFiles = await exportTfjs({ backbone, head });
+ * // → ExportFile[]: { path: 'model.onnx' | 'model.json' | 'group1-shard1of2.bin' | 'labels.txt' |
+ * //                   'cvexport.manifest' | 'metadata_properties.json' | 'README.md', bytes }
+ * ```
+ *
+ * Flavors (Custom Vision's ONNX flavor names are ONNX releases): default → ONNX 1.8 (IR 7,
+ * opset 13); 'ONNX12' → ONNX 1.2 (IR 3, opset 7, plus WinML-style `classLabel`/`loss` outputs);
+ * 'ONNX10' (ONNX 1.0, opset 1) throws InvalidExportOptionsError. Errors are ExportError
+ * subclasses with a `code` (see errors.ts). README.md beside this file has the details.
+ */
+export {
+  ExportError,
+  type ExportErrorCode,
+  InvalidBackboneError,
+  InvalidExportOptionsError,
+  InvalidHeadError,
+  OnnxEncodingError,
+  UnsupportedOpError,
+} from './errors.ts';
+export {
+  type BuiltOnnxModel,
+  buildOnnxModel,
+  exportOnnx,
+  ONNX_CLASS_LABEL_OUTPUT,
+  ONNX_INPUT_NAME,
+  ONNX_LOSS_OUTPUT,
+  ONNX_PROBABILITIES_OUTPUT,
+  type OnnxExportOptions,
+  type OnnxFlavor,
+} from './onnx/export-onnx.ts';
+export {
+  type BuiltTfjsModel,
+  buildTfjsGraphModel,
+  exportTfjs,
+  TFJS_INPUT_NAME,
+  TFJS_OUTPUT_NAME,
+  type TfjsExportOptions,
+} from './tfjs/export-tfjs.ts';
+export type { TfjsGraphArtifacts, TfjsWeightSpec } from './tfjs/graph-def.ts';
+export type { ExportFile, ExportSource, HeadActivation, LinearHead, TfjsGraphBackbone } from './types.ts';
