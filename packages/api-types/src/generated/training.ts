@@ -1020,7 +1020,7 @@ export interface components {
         };
         PredictionQueryToken: {
             session?: string;
-            continuation?: string;
+            continuation?: string | null;
             /** Format: int32 */
             maxCount?: number;
             /** @enum {string} */
@@ -1032,7 +1032,7 @@ export interface components {
             startTime?: string | null;
             /** Format: date-time */
             endTime?: string | null;
-            application?: string;
+            application?: string | null;
         };
         Project: {
             /** Format: uuid */
@@ -1149,7 +1149,7 @@ export interface components {
             /** Format: double */
             threshold?: number;
             session?: string;
-            continuation?: string;
+            continuation?: string | null;
             /** Format: int32 */
             maxCount?: number;
             /** @enum {string} */
