@@ -71,7 +71,7 @@ describe('uploading images', () => {
       const res = await s.train(`/projects/${projectId}/images`, {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
-        body: bytes,
+        body: new Uint8Array(bytes),
       });
       const summary = (await res.json()) as Summary;
       expect(res.status).toBe(200);

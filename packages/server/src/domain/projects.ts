@@ -97,6 +97,8 @@ export class ProjectService {
     }
     if (changes.description !== undefined) next.description = this.checkDescription(changes.description ?? '');
     if (changes.settings) {
+      // A settings change (e.g. classification type) is a reason to train again.
+      next.revision++;
       const s = changes.settings;
       next.settings = this.resolveSettings(project.settings, {
         domainId: s.domainId,
@@ -140,9 +142,21 @@ export class ProjectService {
     },
   ): ProjectSettingsRecord {
     const domainId = change.domainId ?? current.domainId;
+    if (typeof domainId !== 'string')
+      throw badRequest('BadRequestProjectUnknownDomain', 'domainId must be a domain id.');
     const domain = findDomain(domainId);
     if (!domain) throw badRequest('BadRequestProjectUnknownDomain', `Domain ${domainId} does not exist.`);
+    if (change.classificationType !== undefined && !['Multiclass', 'Multilabel'].includes(change.classificationType))
+      throw badRequest(
+        'BadRequestProjectUnknownClassification',
+        'classificationType must be Multiclass or Multilabel.',
+      );
     const platforms = change.targetExportPlatforms ?? current.targetExportPlatforms;
+    if (!Array.isArray(platforms) || platforms.some((p) => typeof p !== 'string'))
+      throw badRequest(
+        'BadRequestProjectUnsupportedExportPlatform',
+        'targetExportPlatforms must be a list of platforms.',
+      );
     for (const p of platforms) {
       if (!domain.exportablePlatforms.includes(p))
         throw badRequest(

@@ -1,5 +1,5 @@
 import type { TrainingModels } from '@cvkit/api-types';
-import type { ImageRecord, ProjectRecord, TagRecord } from '../storage/types.ts';
+import type { ImageRecord, IterationRecord, PredictionRecord, ProjectRecord, TagRecord } from '../storage/types.ts';
 import type { LinkSigner } from './signed-links.ts';
 import { entityDate, imageDate } from './wire-format.ts';
 
@@ -79,4 +79,69 @@ export function wireImage(image: ImageRecord, tagNames: Map<string, string>, lin
 
 export function tagNameMap(tags: TagRecord[]): Map<string, string> {
   return new Map(tags.map((t) => [t.id, t.name]));
+}
+
+export function wireIteration(it: IterationRecord): TrainingModels.Iteration {
+  return {
+    id: it.id,
+    name: it.name,
+    status: it.status,
+    created: entityDate(it.created),
+    lastModified: entityDate(it.lastModified),
+    ...(it.trainedAt ? { trainedAt: entityDate(it.trainedAt) } : {}),
+    projectId: it.projectId,
+    exportable: it.exportable,
+    exportableTo: it.exportableTo as TrainingModels.Iteration['exportableTo'],
+    domainId: it.domainId,
+    classificationType: it.classificationType,
+    trainingType: it.trainingType,
+    reservedBudgetInHours: it.reservedBudgetInHours,
+    trainingTimeInMinutes: it.trainingTimeInMinutes,
+    publishName: it.publishName,
+    originalPublishResourceId: it.originalPublishResourceId,
+    customBaseModelInfo: null,
+    trainingErrorDetails: it.trainingErrorDetails,
+  };
+}
+
+/** One prediction entry; v3.0 clients ignore tagType. */
+export function wirePredictions(p: PredictionRecord['predictions']) {
+  return p.map((x) => ({ probability: x.probability, tagId: x.tagId, tagName: x.tagName, tagType: x.tagType }));
+}
+
+export function wireImagePrediction(p: PredictionRecord): TrainingModels.ImagePrediction {
+  return {
+    id: p.id,
+    project: p.projectId,
+    iteration: p.iterationId,
+    created: entityDate(p.created),
+    predictions: wirePredictions(p.predictions),
+  };
+}
+
+export function predictionLink(
+  links: ImageLinks,
+  p: Pick<PredictionRecord, 'projectId' | 'id'>,
+  variant: 'original' | 'thumbnail',
+) {
+  return links.signer.link(links.baseUrl, `predictions/${p.projectId}/${p.id}/${variant}`);
+}
+
+export function wireStoredPrediction(
+  p: PredictionRecord,
+  domainId: string,
+  links: ImageLinks,
+): TrainingModels.StoredImagePrediction {
+  const original = predictionLink(links, p, 'original');
+  return {
+    resizedImageUri: original,
+    thumbnailUri: predictionLink(links, p, 'thumbnail'),
+    originalImageUri: original,
+    domain: domainId,
+    id: p.id,
+    project: p.projectId,
+    iteration: p.iterationId,
+    created: entityDate(p.created),
+    predictions: wirePredictions(p.predictions),
+  };
 }

@@ -1,4 +1,5 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { BmpError, decodeBmp } from './bmp.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif';
 
@@ -40,7 +41,15 @@ export async function inspectImage(
 ): Promise<InspectedImage> {
   const format = sniffFormat(bytes);
   if (!format) throw new UnsupportedImageError('format', 'Not a JPEG, PNG, BMP or GIF image.');
-  if (format === 'bmp') return inspectBmp(bytes, limits);
+  if (format === 'bmp') {
+    const info = inspectBmp(bytes, limits);
+    try {
+      decodeBmp(bytes);
+    } catch (e) {
+      throw new UnsupportedImageError(e instanceof BmpError ? 'corrupt' : 'format', (e as Error).message);
+    }
+    return info;
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' }).metadata();
@@ -86,11 +95,24 @@ function inspectBmp(bytes: Uint8Array, limits: { maxSide: number; maxPixels: num
   return { format: 'bmp', width, height };
 }
 
+/** A sharp pipeline for any accepted format (BMP is decoded here, since libvips cannot). */
+export function openImage(bytes: Uint8Array): Sharp {
+  if (sniffFormat(bytes) === 'bmp') {
+    const { data, width, height } = decodeBmp(bytes);
+    return sharp(data, { raw: { width, height, channels: 3 } });
+  }
+  return sharp(bytes).rotate();
+}
+
 /** A JPEG no larger than `size` on its longer side, oriented as the viewer expects. */
 export async function renderVariant(bytes: Uint8Array, size: number): Promise<Buffer> {
-  return sharp(bytes)
-    .rotate()
+  return openImage(bytes)
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: 85 })
     .toBuffer();
+}
+
+/** PNG bytes for formats the ML layer cannot read directly (BMP); other formats pass through unchanged. */
+export async function decodableBytes(bytes: Uint8Array): Promise<Uint8Array> {
+  return sniffFormat(bytes) === 'bmp' ? openImage(bytes).png().toBuffer() : bytes;
 }

@@ -130,6 +130,89 @@ export interface ImageStore {
   referencedHashes(): Promise<Set<string>>;
 }
 
+export type IterationStatus = 'Training' | 'Completed' | 'Failed';
+
+export interface IterationRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  status: IterationStatus;
+  created: Date;
+  lastModified: Date;
+  trainedAt: Date | null;
+  trainingType: 'Regular' | 'Advanced';
+  reservedBudgetInHours: number;
+  trainingTimeInMinutes: number;
+  publishName: string | null;
+  originalPublishResourceId: string | null;
+  /** Settings frozen at training time (null while training, as Azure reports them). */
+  domainId: string | null;
+  classificationType: ClassificationType | null;
+  exportable: boolean;
+  exportableTo: string[] | null;
+  trainingErrorDetails: string | null;
+  /** The project revision the iteration was trained from: TrainProject compares it to decide "nothing changed". */
+  projectRevision: number;
+  /** Tags the iteration was trained on, with their names and types at training time. */
+  tags: { id: string; name: string; type: TagType }[];
+  /** Blob key of the trained model and of its evaluation; null until Completed. */
+  modelKey: string | null;
+  evaluationKey: string | null;
+  /** 0..1 while training. */
+  progress: number;
+}
+
+export interface IterationStore {
+  list(projectId: string): Promise<IterationRecord[]>;
+  get(projectId: string, iterationId: string): Promise<IterationRecord | undefined>;
+  findPublished(projectId: string, publishName: string): Promise<IterationRecord | undefined>;
+  /** Creates the iteration and records which images it trains on, in one transaction. */
+  create(it: IterationRecord, imageIds: string[]): Promise<void>;
+  update(it: IterationRecord): Promise<void>;
+  delete(projectId: string, iterationId: string): Promise<void>;
+  /** Every iteration left in Training by a previous process (they cannot still be running). */
+  listTraining(): Promise<IterationRecord[]>;
+}
+
+export interface PredictionRecord {
+  id: string;
+  projectId: string;
+  iterationId: string;
+  created: Date;
+  contentHash: string;
+  width: number;
+  height: number;
+  application: string | null;
+  /** Sorted by probability, highest first. */
+  predictions: { tagId: string; tagName: string; tagType: TagType; probability: number }[];
+}
+
+export interface PredictionQuery {
+  iterationId?: string | undefined;
+  application?: string | undefined;
+  startTime?: Date | undefined;
+  endTime?: Date | undefined;
+  orderBy: 'Newest' | 'Oldest';
+  /** Tag filters: a prediction matches when, for every filter, its probability for the tag is within bounds. */
+  tags?: { id: string; minThreshold: number; maxThreshold: number }[] | undefined;
+  /** Position after which to continue (opaque to clients). */
+  after?: { created: number; id: string } | undefined;
+  limit: number;
+}
+
+export interface PredictionStore {
+  add(p: PredictionRecord): Promise<void>;
+  getMany(projectId: string, ids: string[]): Promise<PredictionRecord[]>;
+  query(projectId: string, q: PredictionQuery): Promise<PredictionRecord[]>;
+  delete(projectId: string, ids: string[]): Promise<void>;
+}
+
+/** Image embeddings, computed once per (image bytes, backbone) and reused by every retraining. */
+export interface FeatureStore {
+  getMany(backboneKey: string, hashes: string[]): Promise<Map<string, Float32Array[]>>;
+  put(backboneKey: string, hash: string, views: Float32Array[]): Promise<void>;
+}
+
 /** Bytes addressed by content (sha256 hex) plus a variant suffix, e.g. thumbnails. */
 export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
@@ -142,6 +225,9 @@ export interface Storage {
   projects: ProjectStore;
   tags: TagStore;
   images: ImageStore;
+  iterations: IterationStore;
+  predictions: PredictionStore;
+  features: FeatureStore;
   blobs: BlobStore;
   /** Key/value settings the server keeps (e.g. its URL-signing secret). */
   settings: { get(key: string): Promise<string | undefined>; set(key: string, value: string): Promise<void> };

@@ -40,6 +40,7 @@ export function bmp(width: number, height: number): Buffer {
 
 export function multipart(files: { name: string; bytes: Buffer; field?: string }[]): FormData {
   const form = new FormData();
-  for (const f of files) form.append(f.field ?? 'imageData', new Blob([f.bytes], { type: 'image/jpeg' }), f.name);
+  for (const f of files)
+    form.append(f.field ?? 'imageData', new Blob([new Uint8Array(f.bytes)], { type: 'image/jpeg' }), f.name);
   return form;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { type CvkitServer, createServer } from '../../src/app.ts';
 import { defaultConfig, type ServerConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logging.ts';
+import type { ClassifierEngine } from '../../src/ml/classifier-engine.ts';
+import { fakeEngine } from './fake-engine.ts';
 
 export const TRAINING_KEY = 'test-training-key';
 export const PREDICTION_KEY = 'test-prediction-key';
@@ -21,7 +23,10 @@ export interface TestServer {
 }
 
 /** A server on a random loopback port with its own temporary data directory. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  opts: { engine?: ClassifierEngine } = {},
+): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'cvkit-test-'));
   const config = defaultConfig({
     port: 0,
@@ -32,7 +37,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     logLevel: 'silent',
     ...overrides,
   });
-  const server = await createServer(config, { logger: createLogger('silent') });
+  const server = await createServer(config, { logger: createLogger('silent'), engine: opts.engine ?? fakeEngine() });
   const url = await server.listen();
   const training = `${url}/customvision/v3.3/training`;
   return {

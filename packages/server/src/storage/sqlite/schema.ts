@@ -60,4 +60,30 @@ export const migrations: string[] = [
   );
   CREATE INDEX iteration_images_image ON iteration_images(image_id);
   `,
+  `
+  CREATE TABLE iterations (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    created INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    publish_name TEXT,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX iterations_project ON iterations(project_id, created);
+  CREATE TABLE predictions (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    iteration_id TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    application TEXT,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX predictions_project_created ON predictions(project_id, created, id);
+  CREATE TABLE features (
+    backbone TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    views BLOB NOT NULL,
+    PRIMARY KEY (backbone, content_hash)
+  );
+  `,
 ];

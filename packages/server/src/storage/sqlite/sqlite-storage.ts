@@ -3,10 +3,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FsBlobStore } from '../fs-blob-store.ts';
 import type {
+  FeatureStore,
   ImageQuery,
   ImageRecord,
   ImageStore,
+  IterationRecord,
+  IterationStore,
   NewImage,
+  PredictionQuery,
+  PredictionRecord,
+  PredictionStore,
   ProjectRecord,
   ProjectStore,
   RegionRecord,
@@ -34,6 +40,9 @@ export function openSqliteStorage(dataDir: string): Storage & { db: Database.Dat
     projects: new SqliteProjects(db),
     tags: new SqliteTags(db),
     images: new SqliteImages(db),
+    iterations: new SqliteIterations(db),
+    predictions: new SqlitePredictions(db),
+    features: new SqliteFeatures(db),
     blobs,
     settings: {
       async get(key) {
@@ -385,4 +394,184 @@ class SqliteImages implements ImageStore {
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+const DATE_FIELDS = ['created', 'lastModified', 'trainedAt'] as const;
+
+function toIteration(r: Row): IterationRecord {
+  const rec = JSON.parse(r.record as string) as Record<string, unknown>;
+  for (const f of DATE_FIELDS) if (typeof rec[f] === 'number') rec[f] = new Date(rec[f] as number);
+  return rec as unknown as IterationRecord;
+}
+
+function fromIteration(it: IterationRecord): string {
+  return JSON.stringify(it, (k, v) => (DATE_FIELDS.includes(k as never) && typeof v === 'string' ? Date.parse(v) : v));
+}
+
+class SqliteIterations implements IterationStore {
+  constructor(private readonly db: Database.Database) {}
+  async list(projectId: string) {
+    return (
+      this.db.prepare('SELECT record FROM iterations WHERE project_id = ? ORDER BY created, id').all(projectId) as Row[]
+    ).map(toIteration);
+  }
+  async get(projectId: string, iterationId: string) {
+    const row = this.db
+      .prepare('SELECT record FROM iterations WHERE project_id = ? AND id = ?')
+      .get(projectId, iterationId) as Row | undefined;
+    return row ? toIteration(row) : undefined;
+  }
+  async findPublished(projectId: string, publishName: string) {
+    const row = this.db
+      .prepare('SELECT record FROM iterations WHERE project_id = ? AND publish_name = ? COLLATE NOCASE')
+      .get(projectId, publishName) as Row | undefined;
+    return row ? toIteration(row) : undefined;
+  }
+  async create(it: IterationRecord, imageIds: string[]) {
+    const ins = this.db.prepare('INSERT INTO iteration_images(iteration_id, image_id) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO iterations(id, project_id, created, status, publish_name, record) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(it.id, it.projectId, +it.created, it.status, it.publishName, fromIteration(it));
+      for (const id of imageIds) ins.run(it.id, id);
+    })();
+  }
+  async update(it: IterationRecord) {
+    this.db
+      .prepare('UPDATE iterations SET status = ?, publish_name = ?, record = ? WHERE project_id = ? AND id = ?')
+      .run(it.status, it.publishName, fromIteration(it), it.projectId, it.id);
+  }
+  async delete(projectId: string, iterationId: string) {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM iteration_images WHERE iteration_id = ?').run(iterationId);
+      this.db.prepare('DELETE FROM iterations WHERE project_id = ? AND id = ?').run(projectId, iterationId);
+    })();
+  }
+  async listTraining() {
+    return (this.db.prepare("SELECT record FROM iterations WHERE status = 'Training'").all() as Row[]).map(toIteration);
+  }
+}
+
+function toPrediction(r: Row): PredictionRecord {
+  const rec = JSON.parse(r.record as string) as PredictionRecord & { created: number };
+  return { ...rec, created: new Date(rec.created) };
+}
+
+class SqlitePredictions implements PredictionStore {
+  constructor(private readonly db: Database.Database) {}
+  async add(p: PredictionRecord) {
+    this.db
+      .prepare(
+        'INSERT INTO predictions(id, project_id, iteration_id, created, application, record) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(p.id, p.projectId, p.iterationId, +p.created, p.application, JSON.stringify({ ...p, created: +p.created }));
+  }
+  async getMany(projectId: string, ids: string[]) {
+    const out: PredictionRecord[] = [];
+    for (const chunk of chunks(ids, 500))
+      out.push(
+        ...(
+          this.db
+            .prepare(
+              `SELECT record FROM predictions WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`,
+            )
+            .all(projectId, ...chunk) as Row[]
+        ).map(toPrediction),
+      );
+    return out;
+  }
+  async query(projectId: string, q: PredictionQuery) {
+    const clauses = ['project_id = ?'];
+    const args: unknown[] = [projectId];
+    if (q.iterationId) {
+      clauses.push('iteration_id = ?');
+      args.push(q.iterationId);
+    }
+    if (q.application) {
+      clauses.push('application = ?');
+      args.push(q.application);
+    }
+    if (q.startTime) {
+      clauses.push('created >= ?');
+      args.push(+q.startTime);
+    }
+    if (q.endTime) {
+      clauses.push('created <= ?');
+      args.push(+q.endTime);
+    }
+    const newest = q.orderBy !== 'Oldest';
+    if (q.after) {
+      clauses.push(newest ? '(created < ? OR (created = ? AND id < ?))' : '(created > ? OR (created = ? AND id > ?))');
+      args.push(q.after.created, q.after.created, q.after.id);
+    }
+    const dir = newest ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(`SELECT record FROM predictions WHERE ${clauses.join(' AND ')} ORDER BY created ${dir}, id ${dir}`)
+      .iterate(...args) as IterableIterator<Row>;
+    const out: PredictionRecord[] = [];
+    for (const row of rows) {
+      const p = toPrediction(row);
+      const ok = (q.tags ?? []).every((t) => {
+        const prob = p.predictions.find((x) => x.tagId === t.id)?.probability ?? 0;
+        return prob >= t.minThreshold && prob <= t.maxThreshold;
+      });
+      if (!ok) continue;
+      out.push(p);
+      if (out.length >= q.limit) break;
+    }
+    return out;
+  }
+  async delete(projectId: string, ids: string[]) {
+    this.db.transaction(() => {
+      for (const chunk of chunks(ids, 500))
+        this.db
+          .prepare(`DELETE FROM predictions WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`)
+          .run(projectId, ...chunk);
+    })();
+  }
+}
+
+/** Views are stored as one blob: a uint32 count and length, then the float32 values. */
+class SqliteFeatures implements FeatureStore {
+  constructor(private readonly db: Database.Database) {}
+  async getMany(backboneKey: string, hashes: string[]) {
+    const out = new Map<string, Float32Array[]>();
+    for (const chunk of chunks([...new Set(hashes)], 500)) {
+      const rows = this.db
+        .prepare(
+          `SELECT content_hash, views FROM features WHERE backbone = ? AND content_hash IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(backboneKey, ...chunk) as Row[];
+      for (const r of rows) out.set(r.content_hash as string, decodeViews(r.views as Buffer));
+    }
+    return out;
+  }
+  async put(backboneKey: string, hash: string, views: Float32Array[]) {
+    this.db
+      .prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)')
+      .run(backboneKey, hash, encodeViews(views));
+  }
+}
+
+function encodeViews(views: Float32Array[]): Buffer {
+  const dim = views[0]?.length ?? 0;
+  const buf = Buffer.alloc(8 + views.length * dim * 4);
+  buf.writeUInt32LE(views.length, 0);
+  buf.writeUInt32LE(dim, 4);
+  views.forEach((v, i) => {
+    Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, 8 + i * dim * 4);
+  });
+  return buf;
+}
+
+function decodeViews(buf: Buffer): Float32Array[] {
+  const count = buf.readUInt32LE(0);
+  const dim = buf.readUInt32LE(4);
+  return Array.from({ length: count }, (_, i) => {
+    const copy = new Float32Array(dim);
+    Buffer.from(copy.buffer).set(buf.subarray(8 + i * dim * 4, 8 + (i + 1) * dim * 4));
+    return copy;
+  });
 }

@@ -1,7 +1,11 @@
 import type { ServerConfig } from '../../../config.ts';
 import type { ImageService } from '../../../domain/images.ts';
+import type { IterationService } from '../../../domain/iterations.ts';
+import type { PredictionService } from '../../../domain/predictions.ts';
 import type { ProjectService } from '../../../domain/projects.ts';
 import type { TagService } from '../../../domain/tags.ts';
+import type { TrainingService } from '../../../domain/training.ts';
+import type { ClassifierEngine } from '../../../ml/classifier-engine.ts';
 import type { FetchPolicy } from '../../../net/fetch-image-url.ts';
 import type { Storage } from '../../../storage/types.ts';
 import type { LinkSigner } from '../../signed-links.ts';
@@ -13,6 +17,10 @@ export interface TrainingDeps {
   projects: ProjectService;
   tags: TagService;
   images: ImageService;
+  training: TrainingService;
+  iterations: IterationService;
+  predictions: PredictionService;
+  engine: ClassifierEngine;
   signer: LinkSigner;
   urlPolicy: FetchPolicy;
 }

@@ -1,0 +1,126 @@
+import type { ClassifierEngine, EvaluationReport } from '../ml/classifier-engine.ts';
+import type { IterationRecord, Storage } from '../storage/types.ts';
+import { badRequest, iterationNotFound, notFound } from './errors.ts';
+import type { ProjectService } from './projects.ts';
+
+/** Iterations after training: naming, deletion, publishing, and their evaluation. */
+export class IterationService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly projects: ProjectService,
+    private readonly engine: ClassifierEngine,
+  ) {}
+
+  async list(projectId: string): Promise<IterationRecord[]> {
+    await this.projects.get(projectId);
+    return this.storage.iterations.list(projectId);
+  }
+
+  async get(projectId: string, iterationId: string): Promise<IterationRecord> {
+    await this.projects.get(projectId);
+    const it = await this.storage.iterations.get(projectId, iterationId);
+    if (!it) throw iterationNotFound(iterationId);
+    return it;
+  }
+
+  /** The iteration QuickTest uses when none is named: the newest completed one. */
+  async latestCompleted(projectId: string): Promise<IterationRecord> {
+    const done = (await this.list(projectId)).filter((i) => i.status === 'Completed');
+    const latest = done.at(-1);
+    if (!latest) throw notFound('NotFoundProjectDefaultIteration', 'The project has no trained iteration yet.');
+    return latest;
+  }
+
+  async completed(projectId: string, iterationId: string | undefined): Promise<IterationRecord> {
+    if (!iterationId) return this.latestCompleted(projectId);
+    const it = await this.get(projectId, iterationId);
+    if (it.status !== 'Completed')
+      throw badRequest('BadRequestIterationIsNotTrained', `Iteration ${it.name} is not trained.`);
+    return it;
+  }
+
+  async rename(projectId: string, iterationId: string, name: unknown): Promise<IterationRecord> {
+    const it = await this.get(projectId, iterationId);
+    if (name === undefined) return it;
+    if (typeof name !== 'string' || !name.trim() || name.length > 256)
+      throw badRequest('BadRequestIterationName', 'An iteration name needs 1 to 256 characters.');
+    const others = (await this.storage.iterations.list(projectId)).filter((i) => i.id !== iterationId);
+    if (others.some((i) => i.name.toLowerCase() === name.trim().toLowerCase()))
+      throw badRequest('BadRequestIterationNameNotUnique', `An iteration named '${name}' already exists.`);
+    const next = { ...it, name: name.trim(), lastModified: new Date() };
+    await this.storage.iterations.update(next);
+    return next;
+  }
+
+  async delete(projectId: string, iterationId: string): Promise<void> {
+    const it = await this.get(projectId, iterationId);
+    if (it.publishName)
+      throw badRequest('BadRequestIterationIsPublished', 'Unpublish the iteration before deleting it.');
+    if (it.status === 'Training')
+      throw badRequest('BadRequestTrainingAlreadyInProgress', 'The iteration is still training.');
+    await this.storage.iterations.delete(projectId, iterationId);
+    for (const key of [it.modelKey, it.evaluationKey]) if (key) await this.storage.blobs.delete(key);
+  }
+
+  async publish(
+    projectId: string,
+    iterationId: string,
+    o: { publishName: string; predictionId: string; overwrite?: boolean | undefined },
+  ) {
+    const it = await this.get(projectId, iterationId);
+    if (it.status !== 'Completed')
+      throw badRequest('BadRequestIterationIsNotTrained', `Iteration ${it.name} is not trained.`);
+    const name = o.publishName.trim();
+    if (!name || name.length > 256 || /[/\\?#]/.test(name))
+      throw badRequest('BadRequestInvalidPublishName', 'A publish name needs 1 to 256 characters and no / \\ ? #.');
+    if (!o.predictionId.trim())
+      throw badRequest('BadRequestInvalidPublishTarget', 'predictionId names the prediction resource.');
+    const holder = await this.storage.iterations.findPublished(projectId, name);
+    if (holder && holder.id !== it.id) {
+      if (!o.overwrite)
+        throw badRequest('BadRequestInvalidPublishName', `Another iteration is published as '${name}'.`);
+      await this.storage.iterations.update({
+        ...holder,
+        publishName: null,
+        originalPublishResourceId: null,
+        lastModified: new Date(),
+      });
+    }
+    await this.storage.iterations.update({
+      ...it,
+      publishName: name,
+      originalPublishResourceId: o.predictionId,
+      lastModified: new Date(),
+    });
+  }
+
+  async unpublish(projectId: string, iterationId: string): Promise<void> {
+    const it = await this.get(projectId, iterationId);
+    if (!it.publishName) throw badRequest('BadRequestIterationNotPublished', `Iteration ${it.name} is not published.`);
+    await this.storage.iterations.update({
+      ...it,
+      publishName: null,
+      originalPublishResourceId: null,
+      lastModified: new Date(),
+    });
+  }
+
+  async performance(
+    projectId: string,
+    iterationId: string,
+    threshold: number,
+  ): Promise<{ iteration: IterationRecord; report: EvaluationReport }> {
+    const it = await this.get(projectId, iterationId);
+    if (it.status !== 'Completed' || !it.evaluationKey)
+      throw notFound('NotFoundIterationPerformance', `Iteration ${it.name} has no evaluation yet.`);
+    const evaluation = await this.storage.blobs.get(it.evaluationKey);
+    if (!evaluation) throw notFound('NotFoundIterationPerformance', 'The evaluation data is missing.');
+    return { iteration: it, report: await this.engine.performance(evaluation, threshold) };
+  }
+
+  async model(it: IterationRecord): Promise<Uint8Array> {
+    const bytes = it.modelKey ? await this.storage.blobs.get(it.modelKey) : undefined;
+    if (!bytes) throw notFound('NotFoundIteration', `Iteration ${it.name} has no trained model.`);
+    return bytes;
+  }
+}

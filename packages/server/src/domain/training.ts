@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { decodableBytes } from '../imaging/inspect-image.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logging.ts';
+import type { ClassifierEngine } from '../ml/classifier-engine.ts';
+import type { IterationRecord, ProjectRecord, Storage, TagRecord } from '../storage/types.ts';
+import { findDomain } from './domain-catalog.ts';
+import { badRequest } from './errors.ts';
+import type { Limits } from './limits.ts';
+import type { ProjectService } from './projects.ts';
+
+export interface TrainOptions {
+  trainingType?: 'Regular' | 'Advanced' | undefined;
+  reservedBudgetInHours?: number | undefined;
+  forceTrain?: boolean | undefined;
+  notificationEmailAddress?: string | undefined;
+  selectedTags?: string[] | undefined;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EXPORT_PLATFORMS = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
+
+/**
+ * TrainProject as Azure does it: validate, create the iteration in status Training, answer at once, and train in
+ * the background; the iteration ends Completed, or Failed with trainingErrorDetails.
+ */
+export class TrainingService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly projects: ProjectService,
+    private readonly engine: ClassifierEngine,
+    private readonly queue: JobQueue,
+    private readonly limits: Limits,
+    private readonly logger: Logger,
+  ) {}
+
+  async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
+    const project = await this.projects.get(projectId);
+    const domain = findDomain(project.settings.domainId);
+    if (!domain || domain.type !== 'Classification')
+      throw badRequest(
+        'BadRequestNotSupported',
+        'This server trains classification projects only; object detection is not supported yet.',
+      );
+    if (o.notificationEmailAddress && !EMAIL.test(o.notificationEmailAddress))
+      throw badRequest('BadRequestInvalidEmailAddress', 'The notification email address is not valid.');
+    const iterations = await this.storage.iterations.list(projectId);
+    if (iterations.some((i) => i.status === 'Training') || this.queue.pending(projectId))
+      throw badRequest('BadRequestTrainingAlreadyInProgress', 'This project is already training.');
+    if (iterations.length >= this.limits.iterationsPerProject)
+      throw badRequest(
+        'BadRequestExceedIterationPerProjectLimit',
+        `A project keeps at most ${this.limits.iterationsPerProject} iterations; delete one to train again.`,
+      );
+
+    const { tags, images } = await this.trainingSet(project, o.selectedTags);
+    const latest = iterations.filter((i) => i.status === 'Completed').at(-1);
+    const sameTags =
+      latest &&
+      latest.tags
+        .map((t) => t.id)
+        .sort()
+        .join() ===
+        tags
+          .map((t) => t.id)
+          .sort()
+          .join();
+    if (latest && latest.projectRevision === project.revision && sameTags && !o.forceTrain)
+      throw badRequest(
+        'BadRequestTrainingNotNeeded',
+        'Nothing changed since the last iteration; set forceTrain to train anyway.',
+      );
+
+    const now = new Date();
+    const names = new Set(iterations.map((i) => i.name));
+    let n = iterations.length + 1;
+    while (names.has(`Iteration ${n}`)) n++;
+    const iteration: IterationRecord = {
+      id: randomUUID(),
+      projectId,
+      name: `Iteration ${n}`,
+      status: 'Training',
+      created: now,
+      lastModified: now,
+      trainedAt: null,
+      trainingType: o.trainingType ?? 'Regular',
+      reservedBudgetInHours: o.reservedBudgetInHours ?? 0,
+      trainingTimeInMinutes: 0,
+      publishName: null,
+      originalPublishResourceId: null,
+      domainId: null,
+      classificationType: null,
+      exportable: false,
+      exportableTo: null,
+      trainingErrorDetails: null,
+      projectRevision: project.revision,
+      tags: tags.map((t) => ({ id: t.id, name: t.name, type: t.type })),
+      modelKey: null,
+      evaluationKey: null,
+      progress: 0,
+    };
+    await this.storage.iterations.create(
+      iteration,
+      images.map((i) => i.id),
+    );
+    this.queue.enqueue(projectId, () => this.run(project, iteration, images));
+    return iteration;
+  }
+
+  /** Iterations a previous process left in Training cannot finish: mark them Failed so the project trains again. */
+  async recoverInterrupted(): Promise<number> {
+    const stuck = await this.storage.iterations.listTraining();
+    for (const it of stuck) {
+      await this.storage.iterations.update({
+        ...it,
+        status: 'Failed',
+        lastModified: new Date(),
+        trainingErrorDetails: 'Training was interrupted because the server stopped; train again.',
+      });
+    }
+    return stuck.length;
+  }
+
+  private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
+    let tags: TagRecord[] = await this.storage.tags.list(project.id);
+    if (selected?.length) {
+      const wanted = new Set(selected.map((s) => s.toLowerCase()));
+      const known = new Set(tags.map((t) => t.id));
+      const missing = [...wanted].find((id) => !known.has(id));
+      if (missing) throw badRequest('BadRequestTrainingValidationFailed', `Selected tag ${missing} does not exist.`);
+      tags = tags.filter((t) => wanted.has(t.id) || t.type === 'Negative');
+    }
+    const tagIds = new Set(tags.map((t) => t.id));
+    const tagged = await this.storage.images.query(project.id, { taggingStatus: 'Tagged', orderBy: 'Oldest' });
+    const images = tagged
+      .map((i) => ({
+        id: i.id,
+        contentHash: i.contentHash,
+        tagIds: i.tags.map((t) => t.tagId).filter((t) => tagIds.has(t)),
+      }))
+      .filter((i) => i.tagIds.length);
+    const counts = new Map<string, number>();
+    for (const i of images) for (const t of i.tagIds) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const used = tags.filter((t) => counts.has(t.id));
+    const code =
+      project.settings.classificationType === 'Multiclass'
+        ? 'BadRequestMultiClassClassificationTrainingValidationFailed'
+        : 'BadRequestMultiLabelClassificationTrainingValidationFailed';
+    const thin = used.filter((t) => (counts.get(t.id) ?? 0) < this.limits.minImagesPerTag);
+    if (thin.length)
+      throw badRequest(
+        code,
+        `Each tag needs at least ${this.limits.minImagesPerTag} images; too few for: ${thin.map((t) => t.name).join(', ')}.`,
+      );
+    if (used.length < 2)
+      throw badRequest(code, `Training needs at least 2 tags with ${this.limits.minImagesPerTag} or more images each.`);
+    return { tags: used, images };
+  }
+
+  private async run(
+    project: ProjectRecord,
+    iteration: IterationRecord,
+    images: { id: string; contentHash: string; tagIds: string[] }[],
+  ): Promise<void> {
+    const started = Date.now();
+    const domain = findDomain(project.settings.domainId)!;
+    let lastSaved = 0;
+    try {
+      const trained = await this.engine.train({
+        backbone: domain.backbone,
+        classificationType: project.settings.classificationType ?? 'Multilabel',
+        trainingType: iteration.trainingType,
+        augment: Object.values(project.settings.augmentationMethods).some(Boolean),
+        tags: iteration.tags,
+        images,
+        loadImage: async (hash) => {
+          const bytes = await this.storage.blobs.get(hash);
+          if (!bytes) throw new Error(`Image data ${hash} is missing.`);
+          return decodableBytes(bytes);
+        },
+        onProgress: (fraction) => {
+          // Persist progress now and then, not on every step.
+          if (fraction - lastSaved < 0.1) return;
+          lastSaved = fraction;
+          void this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() });
+        },
+      });
+      const modelKey = `model-${iteration.id}`;
+      const evaluationKey = `evaluation-${iteration.id}`;
+      await this.storage.blobs.put(modelKey, trained.model);
+      await this.storage.blobs.put(evaluationKey, trained.evaluation);
+      const now = new Date();
+      await this.storage.iterations.update({
+        ...iteration,
+        status: 'Completed',
+        progress: 1,
+        lastModified: now,
+        trainedAt: now,
+        trainingTimeInMinutes: Math.max(1, Math.ceil((Date.now() - started) / 60_000)),
+        domainId: domain.id,
+        classificationType: project.settings.classificationType,
+        exportable: domain.exportable,
+        exportableTo: domain.exportablePlatforms.filter((p) => EXPORT_PLATFORMS.includes(p)),
+        modelKey,
+        evaluationKey,
+      });
+      this.logger.info('training completed', {
+        projectId: project.id,
+        iterationId: iteration.id,
+        ms: Date.now() - started,
+        images: images.length,
+      });
+    } catch (e) {
+      this.logger.error('training failed', {
+        projectId: project.id,
+        iterationId: iteration.id,
+        error: (e as Error).stack,
+      });
+      await this.storage.iterations.update({
+        ...iteration,
+        status: 'Failed',
+        lastModified: new Date(),
+        trainingErrorDetails: (e as Error).message || 'Training failed.',
+      });
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import type { ClassificationType, TagType } from '../storage/types.ts';
+
+/**
+ * The server's port to the machine-learning layer. Domain code trains, evaluates and predicts through this
+ * interface only; `tfjs-engine.ts` implements it with @cvkit/ml, and tests may substitute a fake.
+ */
+export interface ClassifierEngine {
+  /** Which compute backend runs (logged at start). */
+  describe(): Promise<Record<string, unknown>>;
+  /** Trains a classifier and evaluates it by cross-validation. */
+  train(job: TrainingJob): Promise<TrainedClassifier>;
+  /** Probabilities for one image, highest first. */
+  predict(model: Uint8Array, image: Uint8Array): Promise<TagProbability[]>;
+  /** Precision / recall / AP at a threshold, from the stored evaluation. */
+  performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport>;
+}
+
+export interface TrainingJob {
+  backbone: 'compact' | 'general';
+  classificationType: ClassificationType;
+  trainingType: 'Regular' | 'Advanced';
+  /** From the project's image-processing settings. */
+  augment: boolean;
+  tags: { id: string; name: string; type: TagType }[];
+  images: { id: string; contentHash: string; tagIds: string[] }[];
+  loadImage(contentHash: string): Promise<Uint8Array>;
+  onProgress?(fraction: number): void;
+  signal?: AbortSignal;
+}
+
+export interface TrainedClassifier {
+  model: Uint8Array;
+  evaluation: Uint8Array;
+}
+
+export interface TagProbability {
+  tagId: string;
+  probability: number;
+}
+
+export interface TagMetrics {
+  tagId: string;
+  precision: number;
+  precisionStdDeviation: number;
+  recall: number;
+  recallStdDeviation: number;
+  averagePrecision: number;
+}
+
+export interface EvaluationReport {
+  perTag: TagMetrics[];
+  precision: number;
+  precisionStdDeviation: number;
+  recall: number;
+  recallStdDeviation: number;
+  averagePrecision: number;
+  /** Out-of-fold probabilities per evaluated image, for GetImagePerformances. */
+  images: { imageId: string; predictions: TagProbability[] }[];
+}
