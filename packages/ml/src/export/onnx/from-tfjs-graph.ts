@@ -410,7 +410,7 @@ class TfjsToOnnx {
     const [xValue, axesValue] = this.dataInputs(node);
     const x = this.activation(node, xValue, 'input');
     const axesConst = this.constant(node, axesValue, 'axes');
-    const axes = [...axesConst.weight.values].map((a) => (a < 0 ? a + x.tfShape.length : a)).sort();
+    const axes = [...axesConst.weight.values].map((a) => (a < 0 ? a + x.tfShape.length : a)).sort((p, q) => p - q);
     if (x.layout !== 'nchw' || axes.length !== 2 || axes[0] !== 1 || axes[1] !== 2) {
       throw new UnsupportedOpError(node.op, node.name, `reduction over axes ${axes} of a ${x.layout} tensor`);
     }
@@ -434,7 +434,7 @@ class TfjsToOnnx {
       return { ...x, tensor: this.b.squeeze(x.tensor, tfAxes, node.name), tfShape };
     }
     // NCHW position j holds TF axis NHWC_TO_NCHW[j].
-    const onnxAxes = tfAxes.map((a) => NHWC_TO_NCHW.indexOf(a as 0 | 1 | 2 | 3)).sort();
+    const onnxAxes = tfAxes.map((a) => NHWC_TO_NCHW.indexOf(a as 0 | 1 | 2 | 3)).sort((p, q) => p - q);
     const remainingTfAxes = NHWC_TO_NCHW.filter((a) => !tfAxes.includes(a));
     const inTfOrder = remainingTfAxes.every((a, i) => i === 0 || a > remainingTfAxes[i - 1]!);
     if (!inTfOrder) {
