@@ -58,7 +58,7 @@ describe('a restarted server on the same data directory', () => {
       a.train(`/projects/${classify.id}/images`, {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
-        body: files[3],
+        body: new Uint8Array(files[3]!),
       }),
     );
     uploaded.set(untagged.images[0]!.image.id, files[3]!);

@@ -1,8 +1,17 @@
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import multer from 'multer';
 import { ApiError, badRequest } from '../../domain/errors.ts';
 import type { UploadedFile } from '../handler-types.ts';
+
+/** The slice of busboy's API used here (the package ships no types). */
+type Busboy = (cfg: { headers: Request['headers']; limits: Record<string, number> }) => NodeJS.WritableStream & {
+  on(event: 'file', cb: (field: string, stream: Readable, info: { filename: string | undefined }) => void): void;
+  on(event: 'filesLimit' | 'partsLimit' | 'close', cb: () => void): void;
+  on(event: 'error', cb: (e: Error) => void): void;
+};
+const busboy = createRequire(import.meta.url)('busboy') as Busboy;
 
 declare global {
   namespace Express {
@@ -16,68 +25,72 @@ declare global {
  * Reads an upload body: multipart files in the `imageData` field, or the raw body as one image.
  * Each file keeps at most `maxBytes` + 1 bytes and is flagged `truncated` past that, so the handler can report
  * ErrorImageSize for that image while the rest of the batch is stored.
+ * Multipart is read with busboy directly because a part without a file name is still an image here: Microsoft's
+ * JS SDK sends a Buffer as `Content-Disposition: form-data; name="imageData"` with no filename (multer drops those).
  */
 export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
-  const storage: multer.StorageEngine = {
-    _handleFile(_req, file, cb) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      file.stream.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        size += chunk.length;
-        if (size > opts.maxBytes) {
-          truncated = true;
-          chunks.length = 0;
-          return;
-        }
-        chunks.push(chunk);
-      });
-      file.stream.on('error', (e) => cb(e));
-      file.stream.on('end', () => cb(null, { buffer: Buffer.concat(chunks), size, truncated } as never));
-    },
-    _removeFile(_req, _file, cb) {
-      cb(null);
-    },
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const read = req.is('multipart/form-data')
+      ? readMultipart(req, opts).then((files) => {
+          if (!files.length) throw badRequest('BadRequestImageBatch', 'No image was sent in the imageData field.');
+          return files;
+        })
+      : readRaw(req, opts.maxBytes).then((file) => {
+          if (!file.bytes.length && !file.truncated)
+            throw badRequest('BadRequestImageStream', 'The request has no image data.');
+          return [file];
+        });
+    read.then((files) => {
+      req.uploads = files;
+      next();
+    }, next);
   };
-  const multipart = multer({
-    storage,
-    limits: { files: opts.maxFiles, fields: 16, fieldSize: 64 * 1024, parts: opts.maxFiles + 16, headerPairs: 200 },
-  }).any();
+}
 
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.is('multipart/form-data')) {
-      multipart(req, res, (err?: unknown) => {
-        if (err) return next(multerError(err, opts.maxFiles));
-        const files = ((req.files as (Express.Multer.File & { truncated?: boolean })[] | undefined) ?? []).filter(
-          (f) => f.fieldname.toLowerCase() === 'imagedata',
-        );
-        req.uploads = files.map((f) => ({ name: f.originalname, bytes: f.buffer, truncated: Boolean(f.truncated) }));
-        if (!req.uploads.length)
-          return next(badRequest('BadRequestImageBatch', 'No image was sent in the imageData field.'));
-        next();
+function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number }): Promise<UploadedFile[]> {
+  return new Promise((resolve, reject) => {
+    let parser: ReturnType<Busboy>;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: opts.maxFiles, fields: 16, fieldSize: 64 * 1024, parts: opts.maxFiles + 16, headerPairs: 200 },
       });
+    } catch (e) {
+      reject(badRequest('BadRequestImageStream', `The multipart body could not be read: ${(e as Error).message}`));
       return;
     }
-    readRaw(req, opts.maxBytes)
-      .then((file) => {
-        if (!file.bytes.length && !file.truncated)
-          throw badRequest('BadRequestImageStream', 'The request has no image data.');
-        req.uploads = [file];
-        next();
-      })
-      .catch(next);
-  };
+    const files: Promise<UploadedFile>[] = [];
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      // Stop parsing but keep reading (and discarding) the body, so the error response reaches the client.
+      req.unpipe(parser);
+      req.resume();
+      reject(e);
+    };
+    const tooMany = () =>
+      fail(badRequest('BadRequestImageBatch', `A request can carry at most ${opts.maxFiles} images.`));
+    parser.on('file', (field, stream, info) => {
+      if (field.toLowerCase() !== 'imagedata') {
+        stream.resume();
+        return;
+      }
+      files.push(readRaw(stream, opts.maxBytes).then((f) => ({ ...f, name: info.filename })));
+    });
+    parser.on('filesLimit', tooMany);
+    parser.on('partsLimit', tooMany);
+    parser.on('error', (e) =>
+      fail(badRequest('BadRequestImageStream', `The multipart body could not be read: ${e.message}`)),
+    );
+    parser.on('close', () => {
+      if (!failed) Promise.all(files).then(resolve, fail);
+    });
+    req.pipe(parser);
+  });
 }
 
-function multerError(err: unknown, maxFiles: number): ApiError {
-  const code = (err as { code?: string }).code;
-  if (code === 'LIMIT_FILE_COUNT' || code === 'LIMIT_PART_COUNT')
-    return badRequest('BadRequestImageBatch', `A request can carry at most ${maxFiles} images.`);
-  return badRequest('BadRequestImageStream', `The multipart body could not be read: ${(err as Error).message}`);
-}
-
-function readRaw(req: Request, maxBytes: number): Promise<UploadedFile> {
+function readRaw(req: Readable, maxBytes: number): Promise<UploadedFile> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
