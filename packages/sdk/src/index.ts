@@ -48,7 +48,7 @@ export {
   type RequestOptions,
   type ResponseEvent,
 } from './http/http-client.js';
-export type { ImageData } from './http/images.js';
+export type { ImageInput } from './http/images.js';
 export { defaultRetryOptions, type RetryOptions, type RetrySetting } from './http/retry.js';
 export {
   type ImageUrlBody,

@@ -77,7 +77,11 @@ describe('uploadImages', () => {
     const rejected = summary.images.find((i) => i.index === 1);
     expect(rejected).toMatchObject({ status: 'ErrorImageSize', sourceUrl: 'huge.jpg', image: null });
     expect(rejected?.message).toMatch(/huge\.jpg is 6291457 bytes; the limit is 6291456 bytes/);
-    expect(summary.images.filter((i) => i.status === 'OK').map((i) => i.index)).toEqual([0, 2]);
+    expect(summary.images.map((i) => [i.index, i.status])).toEqual([
+      [0, 'OK'],
+      [1, 'ErrorImageSize'],
+      [2, 'OK'],
+    ]);
   });
 
   it('reports a partial batch (207) as not successful, keeping each image status', async () => {

@@ -5,7 +5,7 @@
  */
 import type { TrainingModels } from '@cvkit/api-types';
 import type { RequestOptions } from '../http/http-client.js';
-import { type ImageData, nameOf, toBase64, toBlob } from '../http/images.js';
+import { type ImageInput, nameOf, toBase64, toBlob } from '../http/images.js';
 import type { TrainingClient } from '../training/training-client.js';
 
 /** Images per request the service accepts. */
@@ -19,7 +19,7 @@ type FileEntry = TrainingModels.ImageFileCreateEntry;
 
 /** One image to upload, with what applies only to it. */
 export interface UploadImage {
-  image: ImageData;
+  image: ImageInput;
   /** File name; the service reports it back as `sourceUrl`. Defaults to the File's name or `image-<n>`. */
   name?: string;
   /** Tags of this image only (added to the `tagIds` option). */
@@ -39,6 +39,7 @@ export type UploadImageResult = TrainingModels.ImageCreateResult & {
 export interface UploadImagesSummary {
   /** True when every image was accepted (every request succeeded and none was rejected locally). */
   isBatchSuccessful: boolean;
+  /** One entry per image, in input order. */
   images: UploadImageResult[];
 }
 
@@ -72,7 +73,7 @@ interface Pending {
   regions: UploadImage['regions'];
 }
 
-function isUploadImage(item: ImageData | UploadImage): item is UploadImage {
+function isUploadImage(item: ImageInput | UploadImage): item is UploadImage {
   return typeof item === 'object' && item !== null && 'image' in item;
 }
 
@@ -98,7 +99,7 @@ function looksLikeOneImage(value: unknown): boolean {
 export async function uploadImages(
   client: TrainingClient,
   projectId: string,
-  images: Iterable<ImageData | UploadImage> | AsyncIterable<ImageData | UploadImage>,
+  images: Iterable<ImageInput | UploadImage> | AsyncIterable<ImageInput | UploadImage>,
   options: UploadImagesOptions = {},
 ): Promise<UploadImagesSummary> {
   const {
@@ -206,5 +207,7 @@ export async function uploadImages(
     batch.push({ index: position, blob, name, tagIds: ownTags, regions: entry.regions });
   }
   await flush();
+  // Local rejections are recorded as they happen, before the batch around them is sent: restore input order.
+  summary.images.sort((a, b) => (a.index ?? Number.POSITIVE_INFINITY) - (b.index ?? Number.POSITIVE_INFINITY));
   return summary;
 }

@@ -6,7 +6,7 @@
 import ky, { type KyInstance, TimeoutError as KyTimeoutError } from 'ky';
 import { ConnectionError, CustomVisionError, errorFromResponse, requestIdOf, TimeoutError } from '../errors.js';
 import { APIPromise, type WithResponse } from './api-promise.js';
-import { type ImageData, type ImageUpload, imageUpload, uploadBody } from './images.js';
+import { type ImageInput, type ImageUpload, imageUpload, uploadBody } from './images.js';
 import { expandPath, serializeQuery } from './query.js';
 import {
   backoffMs,
@@ -57,7 +57,10 @@ export interface BaseClientOptions {
   retry?: RetrySetting;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
-  /** Called with every HTTP response before it is parsed: for logging, metrics or reading rate-limit headers. */
+  /**
+   * Called with every HTTP response before it is parsed: for logging, metrics or reading rate-limit headers. The body
+   * is still to be read by the SDK: use `response.clone()` to look at it.
+   */
   onResponse?: (event: ResponseEvent) => void | Promise<void>;
 }
 
@@ -78,7 +81,7 @@ export interface RequestInput {
   path?: object;
   query?: object | undefined;
   json?: unknown;
-  images?: ImageData | readonly ImageData[];
+  images?: ImageInput | readonly ImageInput[];
 }
 
 export const defaultTimeoutMs = 120_000;

@@ -8,7 +8,7 @@
  * `ReadableStream`, or any async iterable of byte chunks (such as a Node `Readable`). For paths on disk see
  * `imageFromFile` in `@cvkit/sdk/node`.
  */
-export type ImageData = Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type ImageInput = Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 function isBlob(value: unknown): value is Blob {
   return (
@@ -32,7 +32,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
 type BlobBytes = Uint8Array<ArrayBuffer>;
 
 /** The image as a Blob (a `File` keeps its name). */
-export async function toBlob(data: ImageData): Promise<Blob> {
+export async function toBlob(data: ImageInput): Promise<Blob> {
   if (isBlob(data)) return data;
   if (data instanceof ArrayBuffer) return new Blob([data]);
   if (ArrayBuffer.isView(data)) {
@@ -62,12 +62,12 @@ export type ImageUpload =
   | { kind: 'octet-stream'; blob: Blob }
   | { kind: 'multipart'; parts: { blob: Blob; name: string }[] };
 
-export async function imageUpload(images: ImageData | readonly ImageData[]): Promise<ImageUpload> {
+export async function imageUpload(images: ImageInput | readonly ImageInput[]): Promise<ImageUpload> {
   if (Array.isArray(images)) {
-    const blobs = await Promise.all((images as readonly ImageData[]).map(toBlob));
+    const blobs = await Promise.all((images as readonly ImageInput[]).map(toBlob));
     return { kind: 'multipart', parts: blobs.map((blob, i) => ({ blob, name: nameOf(blob) ?? `image-${i + 1}` })) };
   }
-  return { kind: 'octet-stream', blob: await toBlob(images as ImageData) };
+  return { kind: 'octet-stream', blob: await toBlob(images as ImageInput) };
 }
 
 /** Builds a fresh body per attempt, so a retried request never reuses a consumed one. */

@@ -1,7 +1,7 @@
 import type { APIPromise } from '../http/api-promise.js';
 import { apiBaseUrl, requireKey } from '../http/endpoint.js';
 import { type BaseClientOptions, HttpClient, type RequestInput, type RequestOptions } from '../http/http-client.js';
-import type { ImageData } from '../http/images.js';
+import type { ImageInput } from '../http/images.js';
 import type {
   PathOf,
   PredictionBody,
@@ -73,7 +73,7 @@ export class PredictionClient {
   classifyImage(
     projectId: string,
     publishedName: string,
-    image: ImageData,
+    image: ImageInput,
     query?: Q<'ImageClassifier_ClassifyImage'>,
     options?: RequestOptions,
   ): Result<'ImageClassifier_ClassifyImage'> {
@@ -88,7 +88,7 @@ export class PredictionClient {
   classifyImageWithNoStore(
     projectId: string,
     publishedName: string,
-    image: ImageData,
+    image: ImageInput,
     query?: Q<'ImageClassifier_ClassifyImageWithoutSaving'>,
     options?: RequestOptions,
   ): Result<'ImageClassifier_ClassifyImageWithoutSaving'> {
@@ -143,7 +143,7 @@ export class PredictionClient {
   detectImage(
     projectId: string,
     publishedName: string,
-    image: ImageData,
+    image: ImageInput,
     query?: Q<'ObjectDetector_AnalyzeImage'>,
     options?: RequestOptions,
   ): Result<'ObjectDetector_AnalyzeImage'> {
@@ -158,7 +158,7 @@ export class PredictionClient {
   detectImageWithNoStore(
     projectId: string,
     publishedName: string,
-    image: ImageData,
+    image: ImageInput,
     query?: Q<'ObjectDetector_AnalyzeImageWithoutSaving'>,
     options?: RequestOptions,
   ): Result<'ObjectDetector_AnalyzeImageWithoutSaving'> {

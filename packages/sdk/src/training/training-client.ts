@@ -16,7 +16,7 @@ import {
 import type { APIPromise } from '../http/api-promise.js';
 import { apiBaseUrl, requireKey } from '../http/endpoint.js';
 import { type BaseClientOptions, HttpClient, type RequestInput, type RequestOptions } from '../http/http-client.js';
-import type { ImageData } from '../http/images.js';
+import type { ImageInput } from '../http/images.js';
 import type {
   PathOf,
   TrainingBody,
@@ -184,7 +184,7 @@ export class TrainingClient {
    */
   createImagesFromData(
     projectId: string,
-    images: ImageData | readonly ImageData[],
+    images: ImageInput | readonly ImageInput[],
     query?: Q<'CreateImagesFromData'>,
     options?: RequestOptions,
   ): Result<'CreateImagesFromData'> {
@@ -481,7 +481,7 @@ export class TrainingClient {
   /** Runs an image through an iteration (the default one when `iterationId` is omitted), sent as octet-stream. */
   quickTestImage(
     projectId: string,
-    image: ImageData,
+    image: ImageInput,
     query?: Q<'QuickTestImage'>,
     options?: RequestOptions,
   ): Result<'QuickTestImage'> {
@@ -554,7 +554,7 @@ export class TrainingClient {
    */
   uploadImages(
     projectId: string,
-    images: Iterable<ImageData | UploadImage> | AsyncIterable<ImageData | UploadImage>,
+    images: Iterable<ImageInput | UploadImage> | AsyncIterable<ImageInput | UploadImage>,
     options?: UploadImagesOptions,
   ): Promise<UploadImagesSummary> {
     return uploadImages(this, projectId, images, options);
