@@ -6,7 +6,7 @@
  * ```ts
  * const backbone: TfjsGraphBackbone = {
  *   artifacts,                       // tf.io.ModelArtifacts of the graph model (e.g. nsfwjs mid)
- *   inputNode: 'input',
+ *   inputNode: 'input',              // optional: the single Placeholder feeding featureNode
  *   featureNode: '…/feature_vector/SpatialSqueeze',
  *   inputSize: 224,
  *   inputScale: 1 / 255,             // the backbone's input is pixel·scale + offset
@@ -14,6 +14,9 @@
  * };
  * const head: LinearHead = { W, b, activation: 'softmax', labels };  // W: [featureDim × numTags]
  * // A heads/LinearModel (weights [outputs × inputDim]) fits with weightLayout: 'tagsByFeatures'.
+ * // A backbones/BackboneSpec maps as { artifacts: loadBundledModel(spec.model).artifacts,
+ * //   featureNode: spec.taps[0].name, inputSize, inputScale, inputOffset, name: spec.description }
+ * // (graph format, one tap).
  *
  * const onnxFiles = await exportOnnx({ backbone, head, flavor: null });      // or 'ONNX12'
  * const tfjsFiles = await exportTfjs({ backbone, head });

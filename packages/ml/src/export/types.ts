@@ -33,8 +33,11 @@ export interface LinearHead {
 export interface TfjsGraphBackbone {
   /** modelTopology (a GraphDef), weightSpecs and weightData, e.g. a tf.io.ModelArtifacts. */
   artifacts: TfjsGraphArtifacts;
-  /** The image Placeholder: NHWC float32 [batch, inputSize, inputSize, 3], RGB. */
-  inputNode: string;
+  /**
+   * The image Placeholder: NHWC float32 [batch, inputSize, inputSize, 3], RGB. Optional when the
+   * feature node depends on a single Placeholder.
+   */
+  inputNode?: string;
   /** The node whose output is the feature vector: [batch, featureDim], or [batch, h, w, featureDim] which is mean-pooled over h and w. */
   featureNode: string;
   /** Square input side, in pixels. */

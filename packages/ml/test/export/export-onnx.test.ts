@@ -137,6 +137,10 @@ describe('exportOnnx on the nsfwjs mid backbone', () => {
     const a = buildOnnxModel({ backbone, head }).bytes;
     const b = buildOnnxModel({ backbone, head: { ...head, W: transposed, weightLayout: 'tagsByFeatures' } }).bytes;
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    // Without inputNode, the single Placeholder the feature node depends on is the input.
+    const { inputNode: _, ...withoutInputNode } = backbone;
+    const c = buildOnnxModel({ backbone: withoutInputNode, head }).bytes;
+    expect(Buffer.from(a).equals(Buffer.from(c))).toBe(true);
   }, 30_000);
 });
 

@@ -194,10 +194,16 @@ describe('exportTfjs on the nsfwjs mid backbone', () => {
     b.dispose();
   }, 60_000);
 
-  it('refuses a feature node the input does not feed', async () => {
+  it('finds the input Placeholder itself, and refuses one that does not feed the feature node', async () => {
     const head = randomHead(25, FEATURE_DIM, 'softmax');
+    const { inputNode: _, ...withoutInputNode } = backbone;
+    const implicit = await exportTfjs({ backbone: withoutInputNode, head, exportedDate: 'fixed' });
+    const explicit = await exportTfjs({ backbone, head, exportedDate: 'fixed' });
+    expect(implicit.map((f) => Buffer.from(f.bytes).toString('base64'))).toEqual(
+      explicit.map((f) => Buffer.from(f.bytes).toString('base64')),
+    );
     await expect(exportTfjs({ backbone: { ...backbone, inputNode: 'nope' }, head })).rejects.toThrow(
       InvalidBackboneError,
     );
-  });
+  }, 30_000);
 });

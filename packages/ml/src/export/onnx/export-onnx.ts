@@ -32,6 +32,7 @@ import {
   preprocessingReadme,
   textFile,
 } from '../package-files.ts';
+import { resolveInputNode } from '../tfjs/cut.ts';
 import { graphDefOf } from '../tfjs/graph-def.ts';
 import { indexWeights } from '../tfjs/weights.ts';
 import type { ExportFile, ExportSource } from '../types.ts';
@@ -126,7 +127,13 @@ export function buildOnnxModel(options: OnnxExportOptions): BuiltOnnxModel {
     b,
     graph,
     weights,
-    { [backbone.inputNode]: { tensor: scaled, tfShape: [1, size, size, 3], layout: 'nchw' } },
+    {
+      [resolveInputNode(graph, backbone.featureNode, backbone.inputNode)]: {
+        tensor: scaled,
+        tfShape: [1, size, size, 3],
+        layout: 'nchw',
+      },
+    },
     backbone.featureNode,
   );
   const features = poolFeatures(b, tapped);

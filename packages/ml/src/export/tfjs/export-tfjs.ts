@@ -30,12 +30,12 @@ import {
   textFile,
 } from '../package-files.ts';
 import type { ExportFile, ExportSource, TfjsGraphBackbone } from '../types.ts';
+import { ancestors, resolveInputNode } from './cut.ts';
 import {
   encodeBase64String,
   graphDefOf,
   parseInputRef,
   type TfjsAttrValue,
-  type TfjsGraphDef,
   type TfjsNodeDef,
   type TfjsWeightSpec,
 } from './graph-def.ts';
@@ -75,29 +75,16 @@ function constNode(name: string, dtype: 'DT_FLOAT' | 'DT_INT32', shape: readonly
   };
 }
 
-/** Names of the nodes `target` depends on (itself included), data and control inputs alike. */
-function ancestors(graph: TfjsGraphDef, target: string): Set<string> {
-  const byName = new Map(graph.node.map((n) => [n.name, n]));
-  if (!byName.has(target)) throw new InvalidBackboneError(`graph has no node '${target}'`);
-  const kept = new Set<string>();
-  const stack = [target];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (kept.has(name)) continue;
-    const node = byName.get(name);
-    if (!node) throw new InvalidBackboneError(`graph references a missing node '${name}'`);
-    kept.add(name);
-    for (const input of node.input ?? []) stack.push(parseInputRef(input).node);
-  }
-  return kept;
-}
-
 /**
  * The feature tap's TF shape, inferred by the ONNX converter's static shape propagation (which
  * also proves the cut is well formed). Graphs with ops it does not know fall back to trusting the
  * head: [1, W.length / numTags].
  */
-function featureShape(backbone: TfjsGraphBackbone, weights: ReadonlyMap<string, StoredWeight>): number[] | undefined {
+function featureShape(
+  backbone: TfjsGraphBackbone,
+  inputName: string,
+  weights: ReadonlyMap<string, StoredWeight>,
+): number[] | undefined {
   const size = backbone.inputSize;
   try {
     const probe = new OnnxGraphBuilder(13);
@@ -105,7 +92,7 @@ function featureShape(backbone: TfjsGraphBackbone, weights: ReadonlyMap<string, 
       probe,
       graphDefOf(backbone.artifacts),
       weights,
-      { [backbone.inputNode]: { tensor: 'probe', tfShape: [1, size, size, 3], layout: 'nchw' } },
+      { [inputName]: { tensor: 'probe', tfShape: [1, size, size, 3], layout: 'nchw' } },
       backbone.featureNode,
     );
     return out.tfShape;
@@ -127,8 +114,9 @@ export function buildTfjsGraphModel(options: TfjsExportOptions): BuiltTfjsModel 
 
   const graph = graphDefOf(backbone.artifacts);
   const weights = indexWeights(backbone.artifacts.weightSpecs, backbone.artifacts.weightData);
+  const inputName = resolveInputNode(graph, backbone.featureNode, backbone.inputNode);
   const numTags = head.b.length;
-  const tapShape = featureShape(backbone, weights) ?? [1, numTags > 0 ? head.W.length / numTags : 0];
+  const tapShape = featureShape(backbone, inputName, weights) ?? [1, numTags > 0 ? head.W.length / numTags : 0];
   const pool = tapShape.length === 4;
   if (!pool && tapShape.length !== 2) {
     throw new InvalidBackboneError(`feature node yields shape ${JSON.stringify(tapShape)}, not [1, dim]`);
@@ -137,10 +125,6 @@ export function buildTfjsGraphModel(options: TfjsExportOptions): BuiltTfjsModel 
   validateHead(head, featureDim);
 
   const kept = ancestors(graph, backbone.featureNode);
-  const inputNode = graph.node.find((n) => n.name === backbone.inputNode);
-  if (inputNode?.op !== 'Placeholder' || !kept.has(inputNode.name)) {
-    throw new InvalidBackboneError(`'${backbone.inputNode}' is not a Placeholder feeding '${backbone.featureNode}'`);
-  }
 
   // New input and scaling: data (0–255) · inputScale (+ inputOffset) replaces the old Placeholder.
   const nodes: TfjsNodeDef[] = [
@@ -176,10 +160,10 @@ export function buildTfjsGraphModel(options: TfjsExportOptions): BuiltTfjsModel 
   // Backbone nodes, in their original order, reading the scaled input instead of the Placeholder.
   const keptWeights: StoredWeight[] = [];
   for (const node of graph.node) {
-    if (!kept.has(node.name) || node.name === backbone.inputNode) continue;
+    if (!kept.has(node.name) || node.name === inputName) continue;
     const input = node.input?.map((ref) => {
       const parsed = parseInputRef(ref);
-      if (parsed.node !== backbone.inputNode) return ref;
+      if (parsed.node !== inputName) return ref;
       return parsed.control ? `^${scaled}` : scaled;
     });
     nodes.push(input ? { ...node, input } : { ...node });
