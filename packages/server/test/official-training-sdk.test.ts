@@ -259,6 +259,46 @@ describe('official training SDK 5.2.0 against cvkit', () => {
     expect((await client.getProjects()).map((p) => p.id)).not.toContain(detection.id);
   });
 
+  it('getArtifact streams a stored image named by its relative path', async () => {
+    const [first] = await client.getImages(project.id!, { take: 1, orderBy: 'Oldest' });
+    const artifact = await client.getArtifact(project.id!, `images/${project.id}/${first!.id}/original`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of artifact.readableStreamBody!) chunks.push(Buffer.from(chunk));
+    expect(
+      Buffer.concat(chunks).equals(await (await fetch(first!.originalImageUri!)).arrayBuffer().then(Buffer.from)),
+    ).toBe(true);
+    const bad = await restError(client.getArtifact(project.id!, '../../cvkit.db'));
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('exportProject on one server, importProject on another, then getProject until Succeeded', async () => {
+    const exported = await client.exportProject(project.id!);
+    expect(exported).toMatchObject({ imageCount: 4, tagCount: 2, iterationCount: 0 });
+    // Importing fetches from the exporting server, here on loopback: allowed only when the operator says so.
+    const refused = await restError(client.importProject(exported.token!));
+    expect(refused).toMatchObject({ statusCode: 400, code: 'BadRequestInvalidImportToken' });
+
+    const other = await startTestServer({ allowPrivateUrls: true });
+    try {
+      const target = new TrainingAPIClient(
+        new ApiKeyCredentials({ inHeader: { 'Training-key': TRAINING_KEY } }),
+        other.url,
+      );
+      const started = await target.importProject(exported.token!, { name: 'sdk copy' });
+      expect(started).toMatchObject({ name: 'sdk copy', status: 'Importing' });
+      let copy = started;
+      for (let i = 0; i < 200 && copy.status === 'Importing'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        copy = await target.getProject(started.id!);
+      }
+      expect(copy.status).toBe('Succeeded');
+      expect((await target.getImageCount(copy.id!)).body).toBe(4);
+      expect((await target.getTags(copy.id!)).map((t) => t.name).sort()).toEqual(['Pinus', 'oak']);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('maps error responses to RestError with the Azure code and body', async () => {
     const missing = await restError(client.getProject('00000000-0000-4000-8000-000000000000'));
     expect(missing.statusCode).toBe(404);

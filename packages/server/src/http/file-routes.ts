@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import express from 'express';
 import { renderVariant } from '../imaging/inspect-image.ts';
 import type { Storage } from '../storage/types.ts';
-import { sendError } from './send.ts';
+import { sendError, sendJson } from './send.ts';
 import type { LinkSigner } from './signed-links.ts';
 
 const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
@@ -17,8 +17,21 @@ const CONTENT_TYPES: Record<string, string> = {
  * Serves the signed links put in responses (`/files/...?se=&sig=`), without a key, like Azure's SAS blob URLs.
  * Resized and thumbnail variants are rendered on first request and kept beside the original.
  */
-export function fileRoutes(storage: Storage, signer: LinkSigner) {
+export function fileRoutes(
+  storage: Storage,
+  signer: LinkSigner,
+  opts: {
+    /** The JSON bundle behind an ExportProject token, given the scheme and host the importer used. */
+    exportBundle?: (projectId: string, requestBaseUrl: string) => Promise<unknown>;
+  } = {},
+) {
   const router = express.Router();
+  router.get('/files/exports/:projectId/:exportId', async (req: Request, res: Response) => {
+    const { projectId, exportId } = req.params as Record<string, string>;
+    if (!opts.exportBundle || !signer.verify(`exports/${projectId}/${exportId}`, str(req.query.se), str(req.query.sig)))
+      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
+    sendJson(res, 200, await opts.exportBundle(projectId!, `${req.protocol}://${req.get('host')}`));
+  });
   router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response) => {
     const { projectId, imageId, variant } = req.params as Record<string, string>;
     const path = `images/${projectId}/${imageId}/${variant}`;

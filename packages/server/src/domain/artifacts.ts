@@ -1,0 +1,68 @@
+import { renderVariant } from '../imaging/inspect-image.ts';
+import type { ImageRecord, Storage } from '../storage/types.ts';
+import { badRequest } from './errors.ts';
+import type { ProjectService } from './projects.ts';
+
+export type ImageVariant = 'original' | 'resized' | 'thumbnail';
+
+const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
+const CONTENT_TYPES: Record<ImageRecord['format'], string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+};
+
+/**
+ * The bytes of one image variant: the original as uploaded, or a JPEG rendering rendered on first request and kept
+ * beside the original under `<hash>.r` / `<hash>.t` (the same keys the signed `/files/images` links use, so either
+ * path fills the cache for the other).
+ */
+export async function readImageVariant(
+  storage: Storage,
+  image: ImageRecord,
+  variant: ImageVariant,
+): Promise<{ bytes: Buffer; contentType: string } | undefined> {
+  const original = await storage.blobs.get(image.contentHash);
+  if (!original) return undefined;
+  if (variant === 'original') return { bytes: original, contentType: CONTENT_TYPES[image.format] };
+  const key = `${image.contentHash}.${variant[0]}`;
+  let bytes = await storage.blobs.get(key);
+  if (!bytes) {
+    bytes = await renderVariant(original, VARIANT_SIZE[variant]);
+    await storage.blobs.put(key, bytes);
+  }
+  return { bytes, contentType: 'image/jpeg' };
+}
+
+/** `images/<projectId>/<imageId>/<variant>`: the relative form of the paths in cvkit's signed image links. */
+const ARTIFACT_PATH =
+  /^\/?images\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/(original|resized|thumbnail)$/i;
+
+/**
+ * GetArtifact: a stored file named by a relative path, as Azure serves when its links are relative (VNET setups).
+ * Only a project's own image files can be named; any other path is BadRequestInvalidArtifactUri, so the
+ * operation can never be used to read another project's data or anything outside the image store.
+ */
+export class ArtifactService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly projects: ProjectService,
+  ) {}
+
+  async read(projectId: string, path: string): Promise<{ bytes: Buffer; contentType: string }> {
+    await this.projects.get(projectId);
+    const m = ARTIFACT_PATH.exec(path);
+    if (!m || m[1]!.toLowerCase() !== projectId.toLowerCase()) throw invalidArtifact(path);
+    const [image] = await this.storage.images.getMany(projectId, [m[2]!.toLowerCase()]);
+    const artifact = image && (await readImageVariant(this.storage, image, m[3]!.toLowerCase() as ImageVariant));
+    if (!artifact) throw invalidArtifact(path);
+    return artifact;
+  }
+}
+
+const invalidArtifact = (path: string) =>
+  badRequest(
+    'BadRequestInvalidArtifactUri',
+    `No artifact of this project at '${path.slice(0, 200)}'; expected images/<projectId>/<imageId>/original|resized|thumbnail.`,
+  );
