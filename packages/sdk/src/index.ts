@@ -1,6 +1,7 @@
 /**
  * Typed client for the Azure Custom Vision Training (v3.3, v3.4-preview) and Prediction (v3.1, v3.0) APIs, for Azure
- * and for cvkit servers alike. Runs anywhere `fetch` does: Node 20+, browsers, Deno, Bun, workers.
+ * and for cvkit servers alike. Built on `fetch` alone, so it runs in Node 20+ and in browsers; Node-only helpers live
+ * in `@cvkit/sdk/node`.
  *
  * @example
  * ```ts

@@ -701,10 +701,12 @@ describe('client surface', () => {
         seen.push(`${operationId}#${attempt}:${response.status}`);
       },
     });
-    await client.getDomains({ headers: { 'x-call': 'd' } });
+    await client.getDomains({ headers: { 'x-call': 'd', Accept: 'application/json; odata=minimalmetadata' } });
     expect(seen).toEqual(['GetDomains#0:200']);
     expect(headers?.get('x-client')).toBe('c');
     expect(headers?.get('x-call')).toBe('d');
     expect(headers?.get('training-key')).toBe('k');
+    // Set once, by the caller, whatever the letter case.
+    expect(headers?.get('accept')).toBe('application/json; odata=minimalmetadata');
   });
 });

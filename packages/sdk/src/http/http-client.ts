@@ -147,7 +147,7 @@ export class HttpClient {
       await this.#onResponse?.({ operationId: operation.id, attempt, method: operation.method, url, response });
 
       if (response.ok) {
-        const data = (await parseBody(response, operation)) as T;
+        const data = (await readBody(response, operation, signal)) as T;
         return { data, response, requestId: requestIdOf(response.headers) };
       }
 
@@ -167,17 +167,19 @@ export class HttpClient {
     options: RequestOptions,
     timeout: number,
   ): Promise<Response> {
-    const headers: Record<string, string> = { ...this.#headers, ...options.headers };
+    // Headers, not a plain object: names differing only in case must not be sent twice.
+    const headers = new Headers(this.#headers);
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     let body: BodyInit | undefined;
     if (upload) {
       const built = uploadBody(upload);
       body = built.body;
-      if (built.contentType) headers['content-type'] = built.contentType;
+      if (built.contentType) headers.set('content-type', built.contentType);
     } else if (input.json !== undefined) {
       body = JSON.stringify(input.json);
-      headers['content-type'] = 'application/json';
+      headers.set('content-type', 'application/json');
     }
-    if (operation.response === 'json') headers['accept'] ??= 'application/json';
+    if (operation.response === 'json' && !headers.has('accept')) headers.set('accept', 'application/json');
     return this.#ky(url, {
       method: operation.method,
       headers,
@@ -188,9 +190,26 @@ export class HttpClient {
   }
 }
 
-async function parseBody(response: Response, operation: OperationSpec): Promise<unknown> {
-  if (operation.response === 'blob') return response.blob();
-  const text = await response.text();
+/** Reads a success body; a connection lost while reading it is a ConnectionError (not retried: the call succeeded). */
+async function readBody(
+  response: Response,
+  operation: OperationSpec,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  let text: string;
+  try {
+    if (operation.response === 'blob') return await response.blob();
+    text = await response.text();
+  } catch (cause) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ConnectionError(`${operation.id}: the response body could not be read: ${describe(cause)}`, {
+      status: response.status,
+      requestId: requestIdOf(response.headers),
+      response,
+      operationId: operation.id,
+      cause,
+    });
+  }
   if (operation.response === 'none' || text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
