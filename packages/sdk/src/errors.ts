@@ -12,6 +12,7 @@
  * }
  * ```
  */
+import type { TrainingModels } from '@cvkit/api-types';
 import type { ErrorCode } from './spec-types.js';
 
 export interface CustomVisionErrorInit {
@@ -107,11 +108,11 @@ export class TimeoutError extends ConnectionError {
 export class TrainingFailedError extends CustomVisionError {
   override name = 'TrainingFailedError';
   /** The iteration as last read, with its `status` and `trainingErrorDetails`. */
-  readonly iteration: unknown;
+  readonly iteration: TrainingModels.Iteration;
   /** Why training failed, as the service explained it (may be empty). */
-  readonly trainingErrorDetails: string | null | undefined;
+  readonly trainingErrorDetails: TrainingModels.Iteration['trainingErrorDetails'];
 
-  constructor(message: string, iteration: { trainingErrorDetails?: string | null | undefined }) {
+  constructor(message: string, iteration: TrainingModels.Iteration) {
     super(message);
     this.iteration = iteration;
     this.trainingErrorDetails = iteration.trainingErrorDetails;
@@ -122,9 +123,9 @@ export class TrainingFailedError extends CustomVisionError {
 export class ExportFailedError extends CustomVisionError {
   override name = 'ExportFailedError';
   /** The export as last read. */
-  readonly export: unknown;
+  readonly export: TrainingModels.Export;
 
-  constructor(message: string, exported: unknown) {
+  constructor(message: string, exported: TrainingModels.Export) {
     super(message);
     this.export = exported;
   }

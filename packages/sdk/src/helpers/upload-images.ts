@@ -36,11 +36,12 @@ export type UploadImageResult = TrainingModels.ImageCreateResult & {
   message?: string;
 };
 
-export interface UploadImagesSummary {
+/** The merged `ImageCreateSummary` of all requests. */
+export interface UploadImagesSummary extends Required<Pick<TrainingModels.ImageCreateSummary, 'isBatchSuccessful'>> {
   /** True when every image was accepted (every request succeeded and none was rejected locally). */
-  isBatchSuccessful: boolean;
+  readonly isBatchSuccessful: boolean;
   /** One entry per image, in input order. */
-  images: UploadImageResult[];
+  readonly images: UploadImageResult[];
 }
 
 export interface UploadProgress {
@@ -119,14 +120,15 @@ export async function uploadImages(
   }
   const perBatch = Math.min(maxImagesPerBatch, Math.max(1, Math.floor(batchSize)));
   const total = Array.isArray(images) ? images.length : undefined;
-  const summary: UploadImagesSummary = { isBatchSuccessful: true, images: [] };
+  const results: UploadImageResult[] = [];
+  let allAccepted = true;
   let done = 0;
   let batch: Pending[] = [];
   let batchTags = new Set(tagIds);
 
   const reject = async (index: number, name: string, status: UploadImageResult['status'], message: string) => {
-    summary.images.push({ sourceUrl: name, status, image: null, index, message });
-    summary.isBatchSuccessful = false;
+    results.push({ sourceUrl: name, status, image: null, index, message });
+    allAccepted = false;
     done++;
     await onProgress?.({ done, total, batch: undefined });
   };
@@ -164,9 +166,9 @@ export async function uploadImages(
     // The service answers in request order; when the counts differ the mapping is unknown.
     const aligned = answered.length === sending.length;
     answered.forEach((entry, i) => {
-      summary.images.push(aligned ? { ...entry, index: sending[i]!.index } : { ...entry });
+      results.push(aligned ? { ...entry, index: sending[i]!.index } : { ...entry });
     });
-    if (result.isBatchSuccessful !== true) summary.isBatchSuccessful = false;
+    if (result.isBatchSuccessful !== true) allAccepted = false;
     done += sending.length;
     await onProgress?.({ done, total, batch: result });
   };
@@ -208,6 +210,6 @@ export async function uploadImages(
   }
   await flush();
   // Local rejections are recorded as they happen, before the batch around them is sent: restore input order.
-  summary.images.sort((a, b) => (a.index ?? Number.POSITIVE_INFINITY) - (b.index ?? Number.POSITIVE_INFINITY));
-  return summary;
+  results.sort((a, b) => (a.index ?? Number.POSITIVE_INFINITY) - (b.index ?? Number.POSITIVE_INFINITY));
+  return { isBatchSuccessful: allAccepted, images: results };
 }
