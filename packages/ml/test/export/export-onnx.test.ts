@@ -4,7 +4,6 @@
  * with sharp and (when the shared data set is there) azure-cv-trees photos; plus the contract the
  * Custom Vision export samples' loaders rely on, read back from the bytes.
  */
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildOnnxModel,
@@ -29,6 +28,10 @@ import {
   toNchw,
   treeImages,
 } from './helpers/fixtures.ts';
+import { ort, ortOrNull } from './helpers/onnxruntime.ts';
+
+type OrtSession = import('onnxruntime-node').InferenceSession;
+
 import { messages, strings, summarizeModel, varints } from './helpers/protobuf-reader.ts';
 
 const TOLERANCE = 1e-3;
@@ -47,7 +50,7 @@ const softmaxHead = () => randomHead(11, FEATURE_DIM, 'softmax');
 const sigmoidHead = () => randomHead(12, FEATURE_DIM, 'sigmoid');
 const measured: string[] = [];
 const TREES = treeImages();
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const sessions = new Map<string, Promise<OrtSession>>();
 
 beforeAll(async () => {
   const backend = await initTf();
@@ -73,18 +76,18 @@ function file(files: ExportFile[], path: string): Uint8Array {
   return found.bytes;
 }
 
-async function onnxProbabilities(session: ort.InferenceSession, nchw: Float32Array): Promise<Float32Array> {
-  const out = await session.run({ data: new ort.Tensor('float32', nchw, [1, 3, 224, 224]) }, ['model_output']);
+async function onnxProbabilities(session: OrtSession, nchw: Float32Array): Promise<Float32Array> {
+  const out = await session.run({ data: new (ort().Tensor)('float32', nchw, [1, 3, 224, 224]) }, ['model_output']);
   return out.model_output!.data as Float32Array;
 }
 
 /** One exported model per configuration, shared by the synthetic-image and photo tests. */
-function sessionFor(head: LinearHead, flavor: OnnxFlavor | null, label: string): Promise<ort.InferenceSession> {
+function sessionFor(head: LinearHead, flavor: OnnxFlavor | null, label: string): Promise<OrtSession> {
   let session = sessions.get(label);
   if (!session) {
     session = exportOnnx({ backbone, head, flavor, exportedDate: '2026-01-01T00:00:00.000Z' }).then((files) =>
       // One thread: the test files run side by side on two cores, next to TF.js wasm.
-      ort.InferenceSession.create(file(files, 'model.onnx'), { intraOpNumThreads: 1 }),
+      ort().InferenceSession.create(file(files, 'model.onnx'), { intraOpNumThreads: 1 }),
     );
     sessions.set(label, session);
   }
@@ -112,40 +115,52 @@ const CONFIGS: [label: string, head: () => LinearHead, flavor: OnnxFlavor | null
 ];
 
 describe('exportOnnx on the nsfwjs mid backbone', () => {
-  it('default flavor, softmax head: onnxruntime matches TF.js in-process within 1e-3', async () => {
-    const head = softmaxHead();
-    const session = await parity(head, null, 'default/softmax', samples, 'synthetic');
+  it.skipIf(!ortOrNull)(
+    'default flavor, softmax head: onnxruntime matches TF.js in-process within 1e-3',
+    async () => {
+      const head = softmaxHead();
+      const session = await parity(head, null, 'default/softmax', samples, 'synthetic');
 
-    // The tolerance is tight enough to catch an input mistake: BGR instead of RGB, or 0–1 pixels.
-    const sample = samples[0]!;
-    const expected = reference.probabilities(sample.pixels, head);
-    const bgr = await onnxProbabilities(session, toNchw(sample.pixels, 224, true));
-    const unit = await onnxProbabilities(
-      session,
-      toNchw(sample.pixels).map((v) => v / 255),
-    );
-    expect(maxAbsDiff(bgr, expected)).toBeGreaterThan(10 * TOLERANCE);
-    expect(maxAbsDiff(unit, expected)).toBeGreaterThan(10 * TOLERANCE);
-  }, 60_000);
+      // The tolerance is tight enough to catch an input mistake: BGR instead of RGB, or 0–1 pixels.
+      const sample = samples[0]!;
+      const expected = reference.probabilities(sample.pixels, head);
+      const bgr = await onnxProbabilities(session, toNchw(sample.pixels, 224, true));
+      const unit = await onnxProbabilities(
+        session,
+        toNchw(sample.pixels).map((v) => v / 255),
+      );
+      expect(maxAbsDiff(bgr, expected)).toBeGreaterThan(10 * TOLERANCE);
+      expect(maxAbsDiff(unit, expected)).toBeGreaterThan(10 * TOLERANCE);
+    },
+    60_000,
+  );
 
-  it('default flavor, sigmoid (multilabel) head matches too', async () => {
-    await parity(sigmoidHead(), null, 'default/sigmoid', samples, 'synthetic');
-  }, 60_000);
+  it.skipIf(!ortOrNull)(
+    'default flavor, sigmoid (multilabel) head matches too',
+    async () => {
+      await parity(sigmoidHead(), null, 'default/sigmoid', samples, 'synthetic');
+    },
+    60_000,
+  );
 
-  it('ONNX12 flavor: same probabilities, and classLabel is the top tag', async () => {
-    const head = softmaxHead();
-    const session = await parity(head, 'ONNX12', 'ONNX12/softmax', samples, 'synthetic');
-    for (const sample of samples.slice(0, 3)) {
-      const out = await session.run({ data: new ort.Tensor('float32', toNchw(sample.pixels), [1, 3, 224, 224]) }, [
-        'model_output',
-        'classLabel',
-      ]);
-      const p = Array.from(out.model_output!.data as Float32Array);
-      expect(out.classLabel!.data).toEqual([TEST_LABELS[p.indexOf(Math.max(...p))]]);
-    }
-  }, 60_000);
+  it.skipIf(!ortOrNull)(
+    'ONNX12 flavor: same probabilities, and classLabel is the top tag',
+    async () => {
+      const head = softmaxHead();
+      const session = await parity(head, 'ONNX12', 'ONNX12/softmax', samples, 'synthetic');
+      for (const sample of samples.slice(0, 3)) {
+        const out = await session.run(
+          { data: new (ort().Tensor)('float32', toNchw(sample.pixels), [1, 3, 224, 224]) },
+          ['model_output', 'classLabel'],
+        );
+        const p = Array.from(out.model_output!.data as Float32Array);
+        expect(out.classLabel!.data).toEqual([TEST_LABELS[p.indexOf(Math.max(...p))]]);
+      }
+    },
+    60_000,
+  );
 
-  it.skipIf(!TREES)(
+  it.skipIf(!TREES || !ortOrNull)(
     'azure-cv-trees photos (one stored upside down): every configuration matches within 1e-3',
     async () => {
       for (const [label, head, flavor] of CONFIGS) await parity(head(), flavor, label, treeSamples, 'azure-cv-trees');
@@ -171,87 +186,95 @@ describe('exportOnnx on the nsfwjs mid backbone', () => {
 });
 
 describe('what the Custom Vision samples’ ONNX loaders read', () => {
-  it('one NCHW input, metadata that says RGB 0–255, and model_output first (default flavor)', async () => {
-    const head = softmaxHead();
-    const files = await exportOnnx({ backbone, head, exportedDate: '2026-01-01T00:00:00.000Z', iterationId: 'it-1' });
-    const bytes = file(files, 'model.onnx');
-    const session = await ort.InferenceSession.create(bytes);
-    // Python: assert len(get_inputs()) == 1; shape[2:] is the resize target. C#: Dimensions[2].
-    expect(session.inputNames).toEqual(['data']);
-    expect(session.inputMetadata[0]).toMatchObject({ isTensor: true, type: 'float32', shape: [1, 3, 224, 224] });
-    // C#: outputs.First().AsTensor<float>(); ML.NET: column model_output.
-    expect(session.outputNames).toEqual(['model_output']);
-    expect(session.outputMetadata[0]).toMatchObject({
-      isTensor: true,
-      type: 'float32',
-      shape: [1, TEST_LABELS.length],
-    });
+  it.skipIf(!ortOrNull)(
+    'one NCHW input, metadata that says RGB 0–255, and model_output first (default flavor)',
+    async () => {
+      const head = softmaxHead();
+      const files = await exportOnnx({ backbone, head, exportedDate: '2026-01-01T00:00:00.000Z', iterationId: 'it-1' });
+      const bytes = file(files, 'model.onnx');
+      const session = await ort().InferenceSession.create(bytes);
+      // Python: assert len(get_inputs()) == 1; shape[2:] is the resize target. C#: Dimensions[2].
+      expect(session.inputNames).toEqual(['data']);
+      expect(session.inputMetadata[0]).toMatchObject({ isTensor: true, type: 'float32', shape: [1, 3, 224, 224] });
+      // C#: outputs.First().AsTensor<float>(); ML.NET: column model_output.
+      expect(session.outputNames).toEqual(['model_output']);
+      expect(session.outputMetadata[0]).toMatchObject({
+        isTensor: true,
+        type: 'float32',
+        shape: [1, TEST_LABELS.length],
+      });
 
-    const model = summarizeModel(bytes);
-    expect(model.irVersion).toBe(7);
-    expect(model.opsets).toEqual({ '': 13 });
-    // The loaders' rules: reverse channels iff Bgr8; divide by 255 unless NominalRange_0_255.
-    expect(model.metadata['Image.BitmapPixelFormat']).toBe('Rgb8');
-    expect(model.metadata['Image.NominalPixelRange']).toBe('NominalRange_0_255');
-    expect(model.metadata['Image.ColorSpaceGamma']).toBe('SRGB');
-    expect(model.metadata['CustomVision.Postprocess.Method']).toBe('ClassificationMultiClass');
-    expect(model.metadata['CustomVision.Preprocess.TargetWidth']).toBe('224');
-    expect(model.initializers.length).toBeGreaterThan(100);
-    expect(model.inputs).toEqual(['data']); // IR 7: initializers are not graph inputs
+      const model = summarizeModel(bytes);
+      expect(model.irVersion).toBe(7);
+      expect(model.opsets).toEqual({ '': 13 });
+      // The loaders' rules: reverse channels iff Bgr8; divide by 255 unless NominalRange_0_255.
+      expect(model.metadata['Image.BitmapPixelFormat']).toBe('Rgb8');
+      expect(model.metadata['Image.NominalPixelRange']).toBe('NominalRange_0_255');
+      expect(model.metadata['Image.ColorSpaceGamma']).toBe('SRGB');
+      expect(model.metadata['CustomVision.Postprocess.Method']).toBe('ClassificationMultiClass');
+      expect(model.metadata['CustomVision.Preprocess.TargetWidth']).toBe('224');
+      expect(model.initializers.length).toBeGreaterThan(100);
+      expect(model.inputs).toEqual(['data']); // IR 7: initializers are not graph inputs
 
-    expect(new TextDecoder().decode(file(files, 'labels.txt'))).toBe(`${TEST_LABELS.join('\n')}\n`);
-    const manifest = JSON.parse(new TextDecoder().decode(file(files, 'cvexport.manifest')));
-    expect(manifest).toMatchObject({
-      DomainType: 'Classification',
-      Platform: 'ONNX',
-      Flavor: '',
-      ModelFileName: 'model.onnx',
-      LabelFileName: 'labels.txt',
-      IterationId: 'it-1',
-      ExportedDate: '2026-01-01T00:00:00.000Z',
-    });
-    expect(manifest.Cvkit.Input).toEqual({
-      Name: 'data',
-      Shape: [1, 3, 224, 224],
-      Layout: 'NCHW',
-      DType: 'float32',
-      ChannelOrder: 'RGB',
-      PixelRange: [0, 255],
-    });
-    expect(manifest.Cvkit.Preprocess).toMatchObject({
-      Crop: 'center-square',
-      Resize: { Method: 'bilinear', Width: 224 },
-    });
-    const properties = JSON.parse(new TextDecoder().decode(file(files, 'metadata_properties.json')));
-    expect(properties).toEqual(model.metadata);
-    expect(new TextDecoder().decode(file(files, 'README.md'))).toContain('[1,3,224,224]');
-    await session.release();
-  }, 60_000);
+      expect(new TextDecoder().decode(file(files, 'labels.txt'))).toBe(`${TEST_LABELS.join('\n')}\n`);
+      const manifest = JSON.parse(new TextDecoder().decode(file(files, 'cvexport.manifest')));
+      expect(manifest).toMatchObject({
+        DomainType: 'Classification',
+        Platform: 'ONNX',
+        Flavor: '',
+        ModelFileName: 'model.onnx',
+        LabelFileName: 'labels.txt',
+        IterationId: 'it-1',
+        ExportedDate: '2026-01-01T00:00:00.000Z',
+      });
+      expect(manifest.Cvkit.Input).toEqual({
+        Name: 'data',
+        Shape: [1, 3, 224, 224],
+        Layout: 'NCHW',
+        DType: 'float32',
+        ChannelOrder: 'RGB',
+        PixelRange: [0, 255],
+      });
+      expect(manifest.Cvkit.Preprocess).toMatchObject({
+        Crop: 'center-square',
+        Resize: { Method: 'bilinear', Width: 224 },
+      });
+      const properties = JSON.parse(new TextDecoder().decode(file(files, 'metadata_properties.json')));
+      expect(properties).toEqual(model.metadata);
+      expect(new TextDecoder().decode(file(files, 'README.md'))).toContain('[1,3,224,224]');
+      await session.release();
+    },
+    60_000,
+  );
 
-  it('ONNX12: ONNX 1.2 (IR 3, opset 7), initializers listed as inputs, WinML classLabel/loss outputs', async () => {
-    const head = softmaxHead();
-    const { bytes } = buildOnnxModel({ backbone, head, flavor: 'ONNX12' });
-    const model = summarizeModel(bytes);
-    expect(model.irVersion).toBe(3);
-    expect(model.opsets).toEqual({ '': 7, 'ai.onnx.ml': 1 });
-    expect(model.inputs[0]).toBe('data');
-    expect(new Set(model.inputs.slice(1))).toEqual(new Set(model.initializers));
-    expect(model.outputs.map((o) => o.name)).toEqual(['model_output', 'classLabel', 'loss']);
-    const zipMap = model.nodes.find((n) => n.opType === 'ZipMap')!;
-    expect(zipMap.domain).toBe('ai.onnx.ml');
-    expect(strings(zipMap.attributes[0]!, 9)).toEqual(TEST_LABELS);
-    // loss: TypeProto.sequence_type (4) → elem_type (1) → map_type (5) with key_type STRING (8).
-    const lossType = model.outputs[2]!.typeFields;
-    const mapType = messages(messages(lossType, 4)[0]!, 1).flatMap((t) => messages(t, 5))[0]!;
-    expect(varints(mapType, 1)).toEqual([8n]);
+  it.skipIf(!ortOrNull)(
+    'ONNX12: ONNX 1.2 (IR 3, opset 7), initializers listed as inputs, WinML classLabel/loss outputs',
+    async () => {
+      const head = softmaxHead();
+      const { bytes } = buildOnnxModel({ backbone, head, flavor: 'ONNX12' });
+      const model = summarizeModel(bytes);
+      expect(model.irVersion).toBe(3);
+      expect(model.opsets).toEqual({ '': 7, 'ai.onnx.ml': 1 });
+      expect(model.inputs[0]).toBe('data');
+      expect(new Set(model.inputs.slice(1))).toEqual(new Set(model.initializers));
+      expect(model.outputs.map((o) => o.name)).toEqual(['model_output', 'classLabel', 'loss']);
+      const zipMap = model.nodes.find((n) => n.opType === 'ZipMap')!;
+      expect(zipMap.domain).toBe('ai.onnx.ml');
+      expect(strings(zipMap.attributes[0]!, 9)).toEqual(TEST_LABELS);
+      // loss: TypeProto.sequence_type (4) → elem_type (1) → map_type (5) with key_type STRING (8).
+      const lossType = model.outputs[2]!.typeFields;
+      const mapType = messages(messages(lossType, 4)[0]!, 1).flatMap((t) => messages(t, 5))[0]!;
+      expect(varints(mapType, 1)).toEqual([8n]);
 
-    // onnxruntime-node cannot fetch map outputs, but it type-checks declared outputs at load:
-    // the session loads, so `loss` is the seq(map(string, float)) ZipMap produces.
-    const session = await ort.InferenceSession.create(bytes);
-    expect(session.inputNames).toEqual(['data']);
-    expect(session.outputMetadata.map((o) => o.isTensor)).toEqual([true, true, false]);
-    await session.release();
-  }, 60_000);
+      // onnxruntime-node cannot fetch map outputs, but it type-checks declared outputs at load:
+      // the session loads, so `loss` is the seq(map(string, float)) ZipMap produces.
+      const session = await ort().InferenceSession.create(bytes);
+      expect(session.inputNames).toEqual(['data']);
+      expect(session.outputMetadata.map((o) => o.isTensor)).toEqual([true, true, false]);
+      await session.release();
+    },
+    60_000,
+  );
 
   it('refuses ONNX10 and inconsistent heads with typed errors', () => {
     const head = softmaxHead();
