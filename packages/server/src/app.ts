@@ -4,14 +4,26 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerConfig } from './config.ts';
+import { ArtifactService } from './domain/artifacts.ts';
 import { ApiError } from './domain/errors.ts';
+import { ExportService } from './domain/exports.ts';
 import { ImageService } from './domain/images.ts';
+import { IterationService } from './domain/iterations.ts';
+import { PredictionService } from './domain/predictions.ts';
+import { ProjectTransferService } from './domain/project-transfer.ts';
 import { ProjectService } from './domain/projects.ts';
 import { TagService } from './domain/tags.ts';
+import { TrainingService } from './domain/training.ts';
+import { apiPage } from './http/api-page.ts';
 import { fileRoutes } from './http/file-routes.ts';
+import { classifyHandlers } from './http/handlers/prediction/classify.ts';
 import type { TrainingDeps } from './http/handlers/training/context.ts';
 import { domainAndProjectHandlers } from './http/handlers/training/domains-projects.ts';
+import { exportHandlers } from './http/handlers/training/exports.ts';
 import { imageHandlers } from './http/handlers/training/images.ts';
+import { iterationHandlers } from './http/handlers/training/iterations.ts';
+import { predictionHandlers } from './http/handlers/training/predictions.ts';
+import { exportBundleSource, projectTransferHandlers } from './http/handlers/training/project-transfer.ts';
 import { tagHandlers } from './http/handlers/training/tags.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
@@ -23,7 +35,9 @@ import {
   trainingDocument,
   trainingOperations,
 } from './http/spec-operations.ts';
+import { InProcessJobQueue } from './jobs/job-queue.ts';
 import { createLogger, type Logger } from './logging.ts';
+import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import { openSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
 
@@ -31,6 +45,8 @@ export interface CvkitServer {
   app: express.Express;
   storage: Storage;
   logger: Logger;
+  /** Resolves when background jobs queued so far (training) have finished. */
+  idle(): Promise<void>;
   /** Starts listening; resolves with the base URL (e.g. http://127.0.0.1:3000). */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -39,10 +55,14 @@ export interface CvkitServer {
 /** The composition root: storage, domain services and HTTP routes, wired once. */
 export async function createServer(
   config: ServerConfig,
-  opts: { logger?: Logger; storage?: Storage } = {},
+  opts: { logger?: Logger; storage?: Storage; engine?: ClassifierEngine } = {},
 ): Promise<CvkitServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const storage = opts.storage ?? openSqliteStorage(config.dataDir);
+  // Loaded only when no engine is given, so tests with a stand-in engine never load TensorFlow.js.
+  const engine =
+    opts.engine ?? (await import('./ml/tfjs-engine.ts')).createTfjsEngine({ logger, features: storage.features });
+  const queue = new InProcessJobQueue(1, (key, e) => logger.error('background job failed', { key, error: String(e) }));
   let secret = await storage.settings.get('link-secret');
   if (!secret) {
     secret = randomBytes(32).toString('hex');
@@ -51,7 +71,14 @@ export async function createServer(
   const signer = new LinkSigner(Buffer.from(secret, 'hex'), config.linkTtlSeconds);
   const projects = new ProjectService(storage, config.limits);
   const tags = new TagService(storage, projects, config.limits);
-  const images = new ImageService(storage, projects, config.limits);
+  const iterations = new IterationService(storage, projects, engine);
+  const images = new ImageService(storage, projects, config.limits, async (projectId, iterationId) => {
+    await iterations.get(projectId, iterationId);
+  });
+  const training = new TrainingService(storage, projects, engine, queue, config.limits, logger);
+  const predictions = new PredictionService(storage, iterations, engine, config.limits);
+  const recovered = await training.recoverInterrupted();
+  if (recovered) logger.warn('marked interrupted trainings as Failed', { iterations: recovered });
   const deps: TrainingDeps = {
     config,
     storage,
@@ -59,6 +86,10 @@ export async function createServer(
     tags,
     images,
     signer,
+    training,
+    iterations,
+    predictions,
+    engine,
     urlPolicy: {
       allowPrivate: config.allowPrivateUrls,
       maxBytes: config.limits.trainingImageBytes,
@@ -66,6 +97,19 @@ export async function createServer(
       maxRedirects: 3,
     },
   };
+  const transfer = new ProjectTransferService({
+    storage,
+    projects,
+    tags,
+    images,
+    limits: config.limits,
+    fetchPolicy: deps.urlPolicy,
+    logger,
+  });
+  const exportService = new ExportService(storage, iterations, engine, queue, logger);
+  await exportService.recoverInterrupted();
+  const interruptedImports = await transfer.recoverInterrupted();
+  if (interruptedImports) logger.warn('marked interrupted project imports as Failed', { projects: interruptedImports });
 
   const app = express();
   app.disable('x-powered-by');
@@ -86,13 +130,22 @@ export async function createServer(
   });
   app.get('/', (_req, res) => res.type('text/plain').send('cvkit server: see /openapi.json and /docs\n'));
   app.get('/openapi.json', (_req, res) => res.json({ training: trainingDocument, prediction: predictionDocument }));
+  app.get('/docs', apiPage([trainingDocument as never, predictionDocument as never]));
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
   app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
-  app.use(fileRoutes(storage, signer));
-  const training = mountApi({
+  app.use(fileRoutes(storage, signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  const trainingApi = mountApi({
     prefixes: ['/customvision/v3.3/training', '/customvision/v3.4-preview/training'],
     operations: trainingOperations,
-    handlers: { ...domainAndProjectHandlers(deps), ...tagHandlers(deps), ...imageHandlers(deps) },
+    handlers: {
+      ...domainAndProjectHandlers(deps),
+      ...tagHandlers(deps),
+      ...imageHandlers(deps),
+      ...iterationHandlers(deps),
+      ...predictionHandlers(deps),
+      ...exportHandlers(exportService, signer),
+      ...projectTransferHandlers(deps, transfer, new ArtifactService(storage, projects)),
+    },
     keyHeader: 'Training-Key',
     key: config.trainingKey,
     uploadMaxBytes: config.limits.trainingImageBytes,
@@ -104,10 +157,10 @@ export async function createServer(
     publicBaseUrl: config.publicBaseUrl,
     logger,
   });
-  const prediction = mountApi({
+  const predictionApi = mountApi({
     prefixes: ['/customvision/v3.1/prediction', '/customvision/v3.0/prediction'],
     operations: predictionOperations,
-    handlers: {},
+    handlers: classifyHandlers(deps),
     keyHeader: 'Prediction-Key',
     key: config.predictionKey,
     uploadMaxBytes: config.limits.predictionImageBytes,
@@ -115,7 +168,7 @@ export async function createServer(
     publicBaseUrl: config.publicBaseUrl,
     logger,
   });
-  for (const api of [training, prediction]) app.use(api.prefixes, api.router);
+  for (const api of [trainingApi, predictionApi]) app.use(api.prefixes, api.router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
@@ -128,6 +181,7 @@ export async function createServer(
     app,
     storage,
     logger,
+    idle: () => queue.drain(),
     listen: () =>
       new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, () => {
@@ -138,6 +192,8 @@ export async function createServer(
         server.on('error', reject);
       }),
     close: async () => {
+      await queue.drain();
+      await transfer.close();
       if (server) {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -32,6 +32,31 @@ export function fileRoutes(
       return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
     sendJson(res, 200, await opts.exportBundle(projectId!, `${req.protocol}://${req.get('host')}`));
   });
+  router.get('/files/models/:projectId/:exportId', async (req: Request, res: Response) => {
+    const { projectId, exportId } = req.params as Record<string, string>;
+    if (!signer.verify(`models/${projectId}/${exportId}`, str(req.query.se), str(req.query.sig)))
+      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
+    const record = await storage.exports.get(projectId!, exportId!);
+    const bytes = record?.blobKey ? await storage.blobs.get(record.blobKey) : undefined;
+    if (!record || !bytes) return sendError(res, 404, 'NotFound', 'The export no longer exists.');
+    const name = `${record.iterationId.replace(/-/g, '')}.${record.platform}${record.flavor ? `.${record.flavor}` : ''}.zip`;
+    res.type('application/zip').setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.end(bytes);
+  });
+  router.get('/files/predictions/:projectId/:predictionId/:variant', async (req: Request, res: Response) => {
+    const { projectId, predictionId, variant } = req.params as Record<string, string>;
+    if (!signer.verify(`predictions/${projectId}/${predictionId}/${variant}`, str(req.query.se), str(req.query.sig)))
+      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
+    const [prediction] = await storage.predictions.getMany(projectId!, [predictionId!]);
+    const original = prediction ? await storage.blobs.get(prediction.contentHash) : undefined;
+    if (!prediction || !original) return sendError(res, 404, 'NotFound', 'The prediction image no longer exists.');
+    if (variant === 'original') {
+      res.type('application/octet-stream').end(original);
+      return;
+    }
+    if (variant !== 'thumbnail') return sendError(res, 404, 'NotFound', 'Unknown variant.');
+    res.type('image/jpeg').end(await renderVariant(original, VARIANT_SIZE.thumbnail));
+  });
   router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response) => {
     const { projectId, imageId, variant } = req.params as Record<string, string>;
     const path = `images/${projectId}/${imageId}/${variant}`;

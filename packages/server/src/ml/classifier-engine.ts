@@ -11,6 +11,11 @@ export interface ClassifierEngine {
   train(job: TrainingJob): Promise<TrainedClassifier>;
   /** Probabilities for one image, highest first. */
   predict(model: Uint8Array, image: Uint8Array): Promise<TagProbability[]>;
+  /**
+   * The files of an export package for a trained model. Throws `UnsupportedExportError` for platforms or flavors
+   * this engine cannot produce.
+   */
+  exportModel(model: Uint8Array, target: ExportTarget): Promise<{ path: string; bytes: Uint8Array }[]>;
   /** Precision / recall / AP at a threshold, from the stored evaluation. */
   performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport>;
 }
@@ -56,4 +61,17 @@ export interface EvaluationReport {
   averagePrecision: number;
   /** Out-of-fold probabilities per evaluated image, for GetImagePerformances. */
   images: { imageId: string; predictions: TagProbability[] }[];
+}
+
+export interface ExportTarget {
+  platform: string;
+  flavor: string | null;
+  iterationId: string;
+}
+
+export class UnsupportedExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedExportError';
+  }
 }

@@ -207,6 +207,27 @@ export interface PredictionStore {
   delete(projectId: string, ids: string[]): Promise<void>;
 }
 
+export interface ExportRecord {
+  id: string;
+  projectId: string;
+  iterationId: string;
+  platform: string;
+  flavor: string | null;
+  status: 'Exporting' | 'Done' | 'Failed';
+  created: Date;
+  /** Blob key of the zip once Done. */
+  blobKey: string | null;
+  error: string | null;
+}
+
+export interface ExportStore {
+  list(projectId: string, iterationId: string): Promise<ExportRecord[]>;
+  get(projectId: string, exportId: string): Promise<ExportRecord | undefined>;
+  put(e: ExportRecord): Promise<void>;
+  /** Exports a previous process left in Exporting. */
+  listExporting(): Promise<ExportRecord[]>;
+}
+
 /** Image embeddings, computed once per (image bytes, backbone) and reused by every retraining. */
 export interface FeatureStore {
   getMany(backboneKey: string, hashes: string[]): Promise<Map<string, Float32Array[]>>;
@@ -228,6 +249,7 @@ export interface Storage {
   iterations: IterationStore;
   predictions: PredictionStore;
   features: FeatureStore;
+  exports: ExportStore;
   blobs: BlobStore;
   /** Key/value settings the server keeps (e.g. its URL-signing secret). */
   settings: { get(key: string): Promise<string | undefined>; set(key: string, value: string): Promise<void> };

@@ -1,5 +1,11 @@
 import sharp from 'sharp';
-import type { ClassifierEngine, EvaluationReport, TagProbability } from '../../src/ml/classifier-engine.ts';
+import {
+  type ClassifierEngine,
+  type EvaluationReport,
+  type ExportTarget,
+  type TagProbability,
+  UnsupportedExportError,
+} from '../../src/ml/classifier-engine.ts';
 
 /**
  * A stand-in for the TensorFlow.js engine in HTTP and domain tests: nearest-centroid on an image's mean colour.
@@ -41,6 +47,15 @@ export function fakeEngine(
         model: Buffer.from(JSON.stringify(model)),
         evaluation: Buffer.from(JSON.stringify({ tags: job.tags.map((t) => t.id), images })),
       };
+    },
+    async exportModel(model: Uint8Array, target: ExportTarget) {
+      if (target.platform !== 'TensorFlow')
+        throw new UnsupportedExportError(`The stand-in engine cannot export ${target.platform}.`);
+      const m = JSON.parse(Buffer.from(model).toString()) as { centroids: { tagId: string }[] };
+      return [
+        { path: 'model.json', bytes: new Uint8Array(model) },
+        { path: 'labels.txt', bytes: new TextEncoder().encode(m.centroids.map((c) => c.tagId).join('\n')) },
+      ];
     },
     async predict(model: Uint8Array, image: Uint8Array): Promise<TagProbability[]> {
       const m = JSON.parse(Buffer.from(model).toString()) as { centroids: { tagId: string; c: number[] }[] };

@@ -25,7 +25,8 @@ export interface TestServer {
 /** A server on a random loopback port with its own temporary data directory. */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
-  opts: { engine?: ClassifierEngine } = {},
+  /** `engine: 'tfjs'` runs the real TensorFlow.js engine; the default is the fast stand-in. */
+  opts: { engine?: ClassifierEngine | 'tfjs' } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'cvkit-test-'));
   const config = defaultConfig({
@@ -37,7 +38,8 @@ export async function startTestServer(
     logLevel: 'silent',
     ...overrides,
   });
-  const server = await createServer(config, { logger: createLogger('silent'), engine: opts.engine ?? fakeEngine() });
+  const engine = opts.engine === 'tfjs' ? undefined : (opts.engine ?? fakeEngine());
+  const server = await createServer(config, { logger: createLogger('silent'), ...(engine ? { engine } : {}) });
   const url = await server.listen();
   const training = `${url}/customvision/v3.3/training`;
   return {

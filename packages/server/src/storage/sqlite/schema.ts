@@ -86,4 +86,15 @@ export const migrations: string[] = [
     PRIMARY KEY (backbone, content_hash)
   );
   `,
+  `
+  CREATE TABLE exports (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    iteration_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX exports_iteration ON exports(project_id, iteration_id, created);
+  `,
 ];

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FsBlobStore } from '../fs-blob-store.ts';
 import type {
+  ExportRecord,
+  ExportStore,
   FeatureStore,
   ImageQuery,
   ImageRecord,
@@ -43,6 +45,7 @@ export function openSqliteStorage(dataDir: string): Storage & { db: Database.Dat
     iterations: new SqliteIterations(db),
     predictions: new SqlitePredictions(db),
     features: new SqliteFeatures(db),
+    exports: new SqliteExports(db),
     blobs,
     settings: {
       async get(key) {
@@ -574,4 +577,36 @@ function decodeViews(buf: Buffer): Float32Array[] {
     Buffer.from(copy.buffer).set(buf.subarray(8 + i * dim * 4, 8 + (i + 1) * dim * 4));
     return copy;
   });
+}
+
+function toExport(r: Row): ExportRecord {
+  const rec = JSON.parse(r.record as string) as ExportRecord & { created: number };
+  return { ...rec, created: new Date(rec.created) };
+}
+
+class SqliteExports implements ExportStore {
+  constructor(private readonly db: Database.Database) {}
+  async list(projectId: string, iterationId: string) {
+    return (
+      this.db
+        .prepare('SELECT record FROM exports WHERE project_id = ? AND iteration_id = ? ORDER BY created, id')
+        .all(projectId, iterationId) as Row[]
+    ).map(toExport);
+  }
+  async get(projectId: string, exportId: string) {
+    const row = this.db
+      .prepare('SELECT record FROM exports WHERE project_id = ? AND id = ?')
+      .get(projectId, exportId) as Row | undefined;
+    return row ? toExport(row) : undefined;
+  }
+  async put(e: ExportRecord) {
+    this.db
+      .prepare(
+        'INSERT INTO exports(id, project_id, iteration_id, status, created, record) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record',
+      )
+      .run(e.id, e.projectId, e.iterationId, e.status, +e.created, JSON.stringify({ ...e, created: +e.created }));
+  }
+  async listExporting() {
+    return (this.db.prepare("SELECT record FROM exports WHERE status = 'Exporting'").all() as Row[]).map(toExport);
+  }
 }

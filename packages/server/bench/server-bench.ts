@@ -1,0 +1,152 @@
+/**
+ * Server-side figures on this machine, through the HTTP API with the TensorFlow.js engine:
+ *   - TrainProject → Completed for a 20-image project (azure-cv-trees train split), cold feature cache
+ *   - retrain after adding one image (features of the other 20 cached)
+ *   - ClassifyImage latency for a ~1 MP JPEG (p50 / p90 / p99 over sequential requests)
+ * Prints one JSON document. Run: `npm run bench -w @cvkit/server` (needs ../shared/datasets).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createServer } from '../src/app.ts';
+import { defaultConfig } from '../src/config.ts';
+import { createLogger } from '../src/logging.ts';
+import { datasetImages, haveDataset } from '../test/helpers/datasets.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PREDICTIONS = Number(process.env.BENCH_PREDICTIONS ?? 60);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+};
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await f();
+  return [r, performance.now() - t];
+}
+
+async function run() {
+  if (!haveDataset('azure-cv-trees')) {
+    console.log(JSON.stringify({ skipped: 'azure-cv-trees not found' }));
+    return;
+  }
+  const train = datasetImages('azure-cv-trees', 'train');
+  const [testImage] = [...datasetImages('azure-cv-trees', 'test').values()].flat();
+  const results = {
+    train20ColdMs: [] as number[],
+    retrainPlusOneMs: [] as number[],
+    predictMs: [] as number[],
+    engine: {} as unknown,
+  };
+
+  for (let r = 0; r < RUNS; r++) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cvkit-bench-'));
+    const server = await createServer(defaultConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }), {
+      logger: createLogger('warn'),
+    });
+    const url = await server.listen();
+    const api = `${url}/customvision/v3.3/training`;
+    const key = { 'Training-Key': defaultConfig().trainingKey };
+    const call = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(api + path, {
+        ...init,
+        headers: { ...key, ...(init.headers as Record<string, string>) },
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const project = await call('/projects?name=bench&classificationType=Multiclass', { method: 'POST' });
+    for (const [tag, files] of train) {
+      const t = await call(`/projects/${project.id}/tags?name=${tag}`, { method: 'POST' });
+      const form = new FormData();
+      for (const f of files) form.append('imageData', new Blob([new Uint8Array(f.bytes)]), f.file);
+      await call(`/projects/${project.id}/images?tagIds=${t.id}`, { method: 'POST', body: form });
+    }
+    const trainAndWait = async () => {
+      const it = await call(`/projects/${project.id}/train`, { method: 'POST' });
+      for (;;) {
+        const now = await call(`/projects/${project.id}/iterations/${it.id}`);
+        if (now.status !== 'Training') {
+          if (now.status !== 'Completed') throw new Error(`training ${now.status}: ${now.trainingErrorDetails}`);
+          return now;
+        }
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    };
+    const [, cold] = await timed(trainAndWait);
+    results.train20ColdMs.push(cold);
+    const tags = (await call(`/projects/${project.id}/tags`)) as unknown as { id: string; name: string }[];
+    const form = new FormData();
+    form.append('imageData', new Blob([new Uint8Array(testImage!.bytes)]), testImage!.file);
+    await call(`/projects/${project.id}/images?tagIds=${tags.find((t) => t.name === 'Hemlock')!.id}`, {
+      method: 'POST',
+      body: form,
+    });
+    const [latest, warm] = await timed(trainAndWait);
+    results.retrainPlusOneMs.push(warm);
+
+    if (r === 0) {
+      results.engine = await (await import('../src/ml/tfjs-engine.ts')).describeEngine?.();
+      await call(`/projects/${project.id}/iterations/${latest.id}/publish?publishName=bench&predictionId=x`, {
+        method: 'POST',
+      });
+      // A ~1 MP JPEG: the first training photo resized to 1155×866.
+      const photo = await sharp([...train.values()][0]![0]!.bytes)
+        .rotate()
+        .resize(1155, 866, { fit: 'fill' })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+      const predict = `${url}/customvision/v3.1/prediction/${project.id}/classify/iterations/bench/image/nostore`;
+      for (let i = 0; i < PREDICTIONS + 5; i++) {
+        const [res, ms] = await timed(() =>
+          fetch(predict, {
+            method: 'POST',
+            headers: { 'Prediction-Key': defaultConfig().predictionKey, 'content-type': 'application/octet-stream' },
+            body: new Uint8Array(photo),
+          }),
+        );
+        if (!res.ok) throw new Error(`predict: ${res.status}`);
+        await res.arrayBuffer();
+        if (i >= 5) results.predictMs.push(ms); // the first few warm up the model cache
+      }
+    }
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const round = (x: number) => Math.round(x * 10) / 10;
+  console.log(
+    JSON.stringify(
+      {
+        machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+        engine: results.engine,
+        runs: RUNS,
+        train20ColdMs: {
+          median: round(median(results.train20ColdMs)),
+          all: results.train20ColdMs.map(round),
+          target: 10_000,
+        },
+        retrainPlusOneMs: {
+          median: round(median(results.retrainPlusOneMs)),
+          all: results.retrainPlusOneMs.map(round),
+          target: 2_000,
+        },
+        predict1MpJpegMs: {
+          p50: round(pct(results.predictMs, 50)),
+          p90: round(pct(results.predictMs, 90)),
+          p99: round(pct(results.predictMs, 99)),
+          n: results.predictMs.length,
+          target_p50: 30,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+await run();

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { zipSync } from 'fflate';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logging.ts';
+import { type ClassifierEngine, UnsupportedExportError } from '../ml/classifier-engine.ts';
+import type { ExportRecord, Storage } from '../storage/types.ts';
+import { findDomain } from './domain-catalog.ts';
+import { badRequest } from './errors.ts';
+import type { IterationService } from './iterations.ts';
+
+/** Flavors each platform may take in ExportIteration (Azure's pairing); null is the platform's default. */
+const FLAVORS: Record<string, (string | null)[]> = {
+  CoreML: [null],
+  TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite'],
+  DockerFile: [null, 'Linux', 'Windows', 'ARM'],
+  ONNX: [null, 'ONNX10', 'ONNX12'],
+  VAIDK: [null],
+  OpenVino: [null],
+};
+
+/**
+ * ExportIteration / GetExports: an export runs in the background (status Exporting → Done or Failed) and ends as a
+ * zip served through a signed, expiring link. Asking again for an export that exists returns it.
+ */
+export class ExportService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly iterations: IterationService,
+    private readonly engine: ClassifierEngine,
+    private readonly queue: JobQueue,
+    private readonly logger: Logger,
+  ) {}
+
+  async list(projectId: string, iterationId: string): Promise<ExportRecord[]> {
+    await this.iterations.get(projectId, iterationId);
+    return this.storage.exports.list(projectId, iterationId);
+  }
+
+  async start(projectId: string, iterationId: string, platform: string, flavor: string | null): Promise<ExportRecord> {
+    const it = await this.iterations.get(projectId, iterationId);
+    if (it.status === 'Training') throw badRequest('BadRequestExportWhileTraining', 'The iteration is still training.');
+    if (it.status !== 'Completed')
+      throw badRequest('BadRequestIterationIsNotTrained', `Iteration ${it.name} is not trained.`);
+    const domain = it.domainId ? findDomain(it.domainId) : undefined;
+    if (!domain?.exportable)
+      throw badRequest(
+        'BadRequestExportValidationFailed',
+        'Only iterations trained on a compact domain can be exported.',
+      );
+    if (!domain.exportablePlatforms.includes(platform))
+      throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
+    if (!(FLAVORS[platform] ?? [null]).includes(flavor))
+      throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${flavor}.`);
+    const existing = (await this.storage.exports.list(projectId, iterationId)).find(
+      (e) => e.platform === platform && e.flavor === flavor && e.status !== 'Failed',
+    );
+    if (existing) return existing;
+    const record: ExportRecord = {
+      id: randomUUID(),
+      projectId,
+      iterationId,
+      platform,
+      flavor,
+      status: 'Exporting',
+      created: new Date(),
+      blobKey: null,
+      error: null,
+    };
+    await this.storage.exports.put(record);
+    this.queue.enqueue(projectId, () => this.run(record));
+    return record;
+  }
+
+  /** Exports a previous process left unfinished cannot complete; mark them Failed so a new request starts over. */
+  async recoverInterrupted(): Promise<void> {
+    for (const e of await this.storage.exports.listExporting())
+      await this.storage.exports.put({ ...e, status: 'Failed', error: 'The server stopped during the export.' });
+  }
+
+  private async run(record: ExportRecord): Promise<void> {
+    try {
+      const it = await this.iterations.get(record.projectId, record.iterationId);
+      const model = await this.iterations.model(it);
+      const files = await this.engine.exportModel(model, {
+        platform: record.platform,
+        flavor: record.flavor,
+        iterationId: it.id,
+      });
+      const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])), { level: 6 });
+      const blobKey = `export-${record.id}.zip`;
+      await this.storage.blobs.put(blobKey, zip);
+      await this.storage.exports.put({ ...record, status: 'Done', blobKey });
+    } catch (e) {
+      const message = e instanceof UnsupportedExportError ? e.message : `Export failed: ${(e as Error).message}`;
+      if (!(e instanceof UnsupportedExportError))
+        this.logger.error('export failed', { exportId: record.id, error: (e as Error).stack });
+      await this.storage.exports.put({ ...record, status: 'Failed', error: message });
+    }
+  }
+}
