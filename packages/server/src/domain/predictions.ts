@@ -1,5 +1,5 @@
 import { decodableBytes, inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
-import type { ClassifierEngine } from '../ml/classifier-engine.ts';
+import { type ClassifierEngine, UndecodableImageError } from '../ml/classifier-engine.ts';
 import type { IterationRecord, PredictionQuery, PredictionRecord, Storage } from '../storage/types.ts';
 import { badRequest, notFound, projectNotFound } from './errors.ts';
 import { sha256 } from './images.ts';
@@ -51,14 +51,25 @@ export class PredictionService {
       );
     let size: { width: number; height: number };
     try {
-      size = await inspectImage(bytes, { maxSide: this.limits.maxImageSide, maxPixels: this.limits.maxImagePixels });
+      // Header checks only: the engine decodes the pixels next, and reports data that turns out corrupt.
+      size = await inspectImage(
+        bytes,
+        { maxSide: this.limits.maxImageSide, maxPixels: this.limits.maxImagePixels },
+        { fullDecode: false },
+      );
     } catch (e) {
       if (!(e instanceof UnsupportedImageError)) throw e;
       if (e.reason === 'dimensions') throw badRequest('BadRequestImageDimensions', e.message);
       throw badRequest('BadRequestImageFormat', e.message);
     }
     const model = await this.iterations.model(iteration);
-    const probabilities = await this.engine.predict(model, await decodableBytes(bytes));
+    let probabilities: Awaited<ReturnType<ClassifierEngine['predict']>>;
+    try {
+      probabilities = await this.engine.predict(model, await decodableBytes(bytes));
+    } catch (e) {
+      if (e instanceof UndecodableImageError) throw badRequest('BadRequestImageFormat', e.message);
+      throw e;
+    }
     const byId = new Map(iteration.tags.map((t) => [t.id, t]));
     const record: PredictionRecord = {
       id: o.id,

@@ -38,6 +38,8 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
 export async function inspectImage(
   bytes: Uint8Array,
   limits: { maxSide: number; maxPixels: number },
+  /** Skip the trial decode when the caller decodes the image next anyway (prediction). */
+  opts: { fullDecode?: boolean } = {},
 ): Promise<InspectedImage> {
   const format = sniffFormat(bytes);
   if (!format) throw new UnsupportedImageError('format', 'Not a JPEG, PNG, BMP or GIF image.');
@@ -58,15 +60,16 @@ export async function inspectImage(
   }
   const { width = 0, height = 0 } = meta;
   checkSize(width, height, limits);
-  try {
-    // A full decode at reduced size proves the data is complete (metadata alone passes truncated files).
-    await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' })
-      .resize(64, 64, { fit: 'inside' })
-      .raw()
-      .toBuffer();
-  } catch (e) {
-    throw new UnsupportedImageError('corrupt', `The image could not be decoded: ${(e as Error).message}`);
-  }
+  if (opts.fullDecode !== false)
+    try {
+      // A full decode at reduced size proves the data is complete (metadata alone passes truncated files).
+      await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' })
+        .resize(64, 64, { fit: 'inside' })
+        .raw()
+        .toBuffer();
+    } catch (e) {
+      throw new UnsupportedImageError('corrupt', `The image could not be decoded: ${(e as Error).message}`);
+    }
   const swap = (meta.orientation ?? 1) >= 5;
   return { format, width: swap ? height : width, height: swap ? width : height };
 }

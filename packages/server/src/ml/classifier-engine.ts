@@ -75,3 +75,11 @@ export class UnsupportedExportError extends Error {
     this.name = 'UnsupportedExportError';
   }
 }
+
+/** The engine could not decode an image it was given (truncated or corrupt data that passed the header check). */
+export class UndecodableImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UndecodableImageError';
+  }
+}

@@ -6,6 +6,7 @@ import {
   exportOnnx,
   exportTfjs,
   fitLinear,
+  ImageDecodeError,
   InvalidExportOptionsError,
   initEngine,
   type LinearModel,
@@ -22,6 +23,7 @@ import {
   type ExportTarget,
   type TagProbability,
   type TrainingJob,
+  UndecodableImageError,
   UnsupportedExportError,
 } from './classifier-engine.ts';
 import { type EvaluatedImage, type Evaluation, figuresAt } from './evaluation-metrics.ts';
@@ -239,7 +241,13 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
         if (models.size > 32) models.clear();
         models.set(key, entry);
       }
-      const centre = await preprocess(image, { size: backbone.inputSize });
+      let centre: Awaited<ReturnType<typeof preprocess>>;
+      try {
+        centre = await preprocess(image, { size: backbone.inputSize });
+      } catch (e) {
+        if (e instanceof ImageDecodeError) throw new UndecodableImageError(e.message);
+        throw e;
+      }
       const [features] = await backbone.embed([centre.data]);
       const p = activate(entry.model, features!);
       return entry.tagIds

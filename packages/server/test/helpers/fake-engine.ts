@@ -4,6 +4,7 @@ import {
   type EvaluationReport,
   type ExportTarget,
   type TagProbability,
+  UndecodableImageError,
   UnsupportedExportError,
 } from '../../src/ml/classifier-engine.ts';
 
@@ -59,7 +60,10 @@ export function fakeEngine(
     },
     async predict(model: Uint8Array, image: Uint8Array): Promise<TagProbability[]> {
       const m = JSON.parse(Buffer.from(model).toString()) as { centroids: { tagId: string; c: number[] }[] };
-      return score(m.centroids, await meanColour(image));
+      const colour = await meanColour(image).catch((e: Error) => {
+        throw new UndecodableImageError(e.message);
+      });
+      return score(m.centroids, colour);
     },
     async performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport> {
       const e = JSON.parse(Buffer.from(evaluation).toString()) as {
@@ -104,7 +108,7 @@ export function fakeEngine(
 }
 
 async function meanColour(bytes: Uint8Array): Promise<number[]> {
-  const { data } = await sharp(bytes)
+  const { data } = await sharp(bytes, { failOn: 'error' })
     .resize(4, 4, { fit: 'fill' })
     .removeAlpha()
     .raw()
