@@ -170,7 +170,8 @@ export class TrainingService {
         backbone: domain.backbone,
         classificationType: project.settings.classificationType ?? 'Multilabel',
         trainingType: iteration.trainingType,
-        augment: Object.values(project.settings.augmentationMethods).some(Boolean),
+        // The engine's augmentation is the mirrored view; the project's "horizontal flip" setting switches it.
+        augment: project.settings.augmentationMethods['horizontal flip'] !== false,
         tags: iteration.tags,
         images,
         loadImage: async (hash) => {
