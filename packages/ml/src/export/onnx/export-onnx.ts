@@ -35,10 +35,10 @@ import {
 import { resolveInputNode } from '../tfjs/cut.ts';
 import { graphDefOf } from '../tfjs/graph-def.ts';
 import { indexWeights } from '../tfjs/weights.ts';
-import type { ExportFile, ExportSource } from '../types.ts';
+import type { ExportFile, ExportSource, TfjsGraphBackbone } from '../types.ts';
 import { appendTfjsGraph, type ConvertedOutput } from './from-tfjs-graph.ts';
 import { OnnxGraphBuilder } from './graph-builder.ts';
-import { encodeModel, OnnxDataType, type OnnxModel, type OnnxValueInfo } from './onnx-writer.ts';
+import { encodeModel, OnnxDataType, type OnnxDim, type OnnxModel, type OnnxValueInfo } from './onnx-writer.ts';
 
 /** Custom Vision's ONNX flavors; undefined/null is the platform's default flavor. */
 export type OnnxFlavor = 'ONNX10' | 'ONNX12';
@@ -88,11 +88,6 @@ export function buildOnnxModel(options: OnnxExportOptions): BuiltOnnxModel {
   const spec = flavorSpec(options.flavor);
   const { backbone, head } = options;
   const size = backbone.inputSize;
-  if (!Number.isInteger(size) || size <= 0) throw new InvalidExportOptionsError(`invalid input size ${size}`);
-  if (!(backbone.inputScale > 0)) throw new InvalidExportOptionsError(`invalid input scale ${backbone.inputScale}`);
-
-  const graph = graphDefOf(backbone.artifacts);
-  const weights = indexWeights(backbone.artifacts.weightSpecs, backbone.artifacts.weightData);
   const b = new OnnxGraphBuilder(spec.opset);
 
   const input: InputDescription = {
@@ -115,28 +110,7 @@ export function buildOnnxModel(options: OnnxExportOptions): BuiltOnnxModel {
       dimDenotations: ['DATA_BATCH', 'DATA_CHANNEL', 'DATA_FEATURE', 'DATA_FEATURE'],
     },
   });
-
-  // The backbone takes pixel·inputScale + inputOffset; exporting 0–255 inputs keeps the loaders simple.
-  const scale = b.floatConst('cvkit/input_scale', [], [backbone.inputScale]);
-  let scaled = b.op('Mul', [input.name, scale], 'cvkit/scale_input');
-  if (backbone.inputOffset) {
-    const offset = b.floatConst('cvkit/input_offset', [], [backbone.inputOffset]);
-    scaled = b.op('Add', [scaled, offset], 'cvkit/offset_input');
-  }
-  const tapped = appendTfjsGraph(
-    b,
-    graph,
-    weights,
-    {
-      [resolveInputNode(graph, backbone.featureNode, backbone.inputNode)]: {
-        tensor: scaled,
-        tfShape: [1, size, size, 3],
-        layout: 'nchw',
-      },
-    },
-    backbone.featureNode,
-  );
-  const features = poolFeatures(b, tapped);
+  const features = appendBackboneFeatures(b, backbone, input.name, 1);
   const featureDim = features.tfShape[1]!;
   const numTags = validateHead(head, featureDim);
 
@@ -215,7 +189,48 @@ export function buildOnnxModel(options: OnnxExportOptions): BuiltOnnxModel {
   return { bytes: encodeModel(model), input, outputs, metadata, flavor: spec };
 }
 
-/** A [1, dim] feature tap as is; a [1, h, w, dim] one mean-pooled over space, as the ml backbones do. */
+/**
+ * The part every ONNX model built from a backbone shares: NCHW RGB 0–255 pixels in `nchwInput` →
+ * `· inputScale (+ inputOffset)` → the converted TF.js graph up to the feature node → features
+ * [batch, dim] (a rank-4 tap mean-pooled over space). `batch` is -1 for a free batch dimension:
+ * the converter only carries the batch along, so nothing in the graph depends on its value.
+ */
+function appendBackboneFeatures(
+  b: OnnxGraphBuilder,
+  backbone: TfjsGraphBackbone,
+  nchwInput: string,
+  batch: number,
+): ConvertedOutput {
+  const size = backbone.inputSize;
+  if (!Number.isInteger(size) || size <= 0) throw new InvalidExportOptionsError(`invalid input size ${size}`);
+  if (!(backbone.inputScale > 0)) throw new InvalidExportOptionsError(`invalid input scale ${backbone.inputScale}`);
+
+  const graph = graphDefOf(backbone.artifacts);
+  const weights = indexWeights(backbone.artifacts.weightSpecs, backbone.artifacts.weightData);
+  // The backbone takes pixel·inputScale + inputOffset; taking 0–255 inputs keeps the loaders simple.
+  const scale = b.floatConst('cvkit/input_scale', [], [backbone.inputScale]);
+  let scaled = b.op('Mul', [nchwInput, scale], 'cvkit/scale_input');
+  if (backbone.inputOffset) {
+    const offset = b.floatConst('cvkit/input_offset', [], [backbone.inputOffset]);
+    scaled = b.op('Add', [scaled, offset], 'cvkit/offset_input');
+  }
+  const tapped = appendTfjsGraph(
+    b,
+    graph,
+    weights,
+    {
+      [resolveInputNode(graph, backbone.featureNode, backbone.inputNode)]: {
+        tensor: scaled,
+        tfShape: [batch, size, size, 3],
+        layout: 'nchw',
+      },
+    },
+    backbone.featureNode,
+  );
+  return poolFeatures(b, tapped);
+}
+
+/** A [batch, dim] feature tap as is; a [batch, h, w, dim] one mean-pooled over space, as the ml backbones do. */
 function poolFeatures(b: OnnxGraphBuilder, tapped: ConvertedOutput): ConvertedOutput {
   if (tapped.layout === 'tf' && tapped.tfShape.length === 2) return tapped;
   if (tapped.layout === 'nchw' && tapped.tfShape.length === 4) {
@@ -223,7 +238,74 @@ function poolFeatures(b: OnnxGraphBuilder, tapped: ConvertedOutput): ConvertedOu
     const [n, , , c] = tapped.tfShape as [number, number, number, number];
     return { tensor: b.squeeze(pooled, [2, 3], 'cvkit/flatten_features'), tfShape: [n, c], layout: 'tf' };
   }
-  throw new InvalidBackboneError(`feature node yields shape ${JSON.stringify(tapped.tfShape)}, not [1, dim]`);
+  throw new InvalidBackboneError(`feature node yields shape ${JSON.stringify(tapped.tfShape)}, not [batch, dim]`);
+}
+
+export const ONNX_FEATURES_OUTPUT = 'features';
+
+export interface OnnxFeatureModelOptions {
+  /**
+   * 'NHWC' (default): input [batch, S, S, 3], the layout `preprocess` returns, transposed to NCHW inside the
+   * model; 'NCHW': input [batch, 3, S, S].
+   */
+  layout?: 'NHWC' | 'NCHW';
+  /** A fixed batch size, or 'dynamic' (default): a free `batch` dimension. */
+  batch?: number | 'dynamic';
+}
+
+export interface BuiltOnnxFeatureModel {
+  bytes: Uint8Array;
+  /** `data`: float32 RGB 0–255 in `layout`. */
+  inputName: string;
+  inputShape: OnnxDim[];
+  layout: 'NHWC' | 'NCHW';
+  /** `features`: float32 [batch, featureDim]. */
+  outputName: string;
+  featureDim: number;
+}
+
+/**
+ * The backbone alone, for running it with onnxruntime: RGB 0–255 pixels in, the pooled feature vector out
+ * (what `backbones/` computes with TF.js). Same converter and opset as the default-flavor export.
+ */
+export function buildOnnxFeatureModel(
+  backbone: TfjsGraphBackbone,
+  options: OnnxFeatureModelOptions = {},
+): BuiltOnnxFeatureModel {
+  const layout = options.layout ?? 'NHWC';
+  const batch = options.batch ?? 'dynamic';
+  if (batch !== 'dynamic' && !(Number.isInteger(batch) && batch > 0)) {
+    throw new InvalidExportOptionsError(`invalid batch size ${batch}`);
+  }
+  const spec = DEFAULT_FLAVOR;
+  const size = backbone.inputSize;
+  const b = new OnnxGraphBuilder(spec.opset);
+  const n: OnnxDim = batch === 'dynamic' ? 'batch' : batch;
+  const inputShape: OnnxDim[] = layout === 'NHWC' ? [n, size, size, 3] : [n, 3, size, size];
+  b.addInput({ name: ONNX_INPUT_NAME, type: { kind: 'tensor', elemType: OnnxDataType.FLOAT, shape: inputShape } });
+  const nchw =
+    layout === 'NHWC'
+      ? b.op('Transpose', [ONNX_INPUT_NAME], 'cvkit/nhwc_to_nchw', [
+          { name: 'perm', kind: 'ints', value: [0, 3, 1, 2] },
+        ])
+      : ONNX_INPUT_NAME;
+  const features = appendBackboneFeatures(b, backbone, nchw, batch === 'dynamic' ? -1 : batch);
+  const featureDim = features.tfShape[1]!;
+  const output = b.op('Identity', [features.tensor], 'cvkit/features', undefined, {
+    name: ONNX_FEATURES_OUTPUT,
+    exact: true,
+  });
+  b.addOutput({ name: output, type: { kind: 'tensor', elemType: OnnxDataType.FLOAT, shape: [n, featureDim] } });
+  const model: OnnxModel = {
+    irVersion: spec.irVersion,
+    opsetImports: [{ domain: '', version: spec.opset }],
+    producerName: 'cvkit',
+    producerVersion: '0.1.0',
+    docString: `${backbone.name}: pooled features (cvkit backbone for onnxruntime)`,
+    graph: b.build('cvkit_features', `${backbone.name} features`),
+    metadataProps: [],
+  };
+  return { bytes: encodeModel(model), inputName: ONNX_INPUT_NAME, inputShape, layout, outputName: output, featureDim };
 }
 
 /** model.onnx + labels.txt + cvexport.manifest + metadata_properties.json + README.md. */

@@ -39,7 +39,10 @@ type Value = ActivationValue | ConstValue;
 export interface TfjsGraphInput {
   /** The ONNX tensor that feeds this TF Placeholder. */
   tensor: string;
-  /** The Placeholder's TF shape with a static batch, e.g. [1, 224, 224, 3]. */
+  /**
+   * The Placeholder's TF shape, e.g. [1, 224, 224, 3]. The batch may be -1 (free): it is only carried along,
+   * never computed with (no op here reshapes or reduces over the batch).
+   */
   tfShape: number[];
   /** Layout of `tensor`: NCHW for an image input. */
   layout: 'nchw' | 'tf';
