@@ -9,6 +9,16 @@
  */
 export { type Backbone, type BackboneSpec, loadBackbone } from './backbones/backbone.ts';
 export { loadBundledModel, type NsfwjsModelName } from './backbones/nsfwjs-files.ts';
+export {
+  type BestBackbone,
+  type BestBackboneOptions,
+  type EmbedRuntime,
+  loadBestBackbone,
+  loadOnnxBackbone,
+  type OnnxBackbone,
+  type OnnxBackboneOptions,
+  type OrtLoader,
+} from './backbones/onnx-backbone.ts';
 export { type EngineInfo, engineInfo, getTf, initEngine } from './engine/engine.ts';
 export * from './errors.ts';
 export * from './export/index.ts';

@@ -4,8 +4,12 @@
 import type { GraphModel, LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { getTf } from '../engine/engine.ts';
 import { TrainingInputError } from '../errors.ts';
-import { describePreprocessing, PREPROCESSING_VERSION, type PreprocessingDescription } from '../preprocess/preprocess.ts';
-import { loadBundledModel, type NsfwjsModelName } from './nsfwjs-files.ts';
+import {
+  describePreprocessing,
+  PREPROCESSING_VERSION,
+  type PreprocessingDescription,
+} from '../preprocess/preprocess.ts';
+import { type BundledModel, loadBundledModel, type NsfwjsModelName } from './nsfwjs-files.ts';
 
 /** Where features are read: a graph node (GraphModel) or layer name (LayersModel), mean-pooled over space. */
 export interface FeatureTap {
@@ -49,6 +53,14 @@ export interface Backbone {
 
 const DEFAULT_BATCH = 8;
 
+/**
+ * A backbone's `version`: what its features depend on (weights, feature revision, preprocessing). Shared by every
+ * runtime that computes the same features, so features cached by one are reused by the others.
+ */
+export function backboneVersion(spec: BackboneSpec, bundled: BundledModel): string {
+  return `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${PREPROCESSING_VERSION}`;
+}
+
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
   const tf = getTf();
   const bundled = loadBundledModel(spec.model);
@@ -78,7 +90,9 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
 
   const forward = (batch: readonly Float32Array[]): Float32Array => {
     const flat = new Float32Array(batch.length * pixels);
-    batch.forEach((img, i) => flat.set(img, i * pixels));
+    batch.forEach((img, i) => {
+      flat.set(img, i * pixels);
+    });
     return tf.tidy(() => {
       const x = tf.tensor4d(flat, [batch.length, size, size, 3]).mul(spec.inputScale).add(spec.inputOffset) as Tensor4D;
       const pooled = run(x).map((t) => (t.rank === 4 ? t.mean([1, 2]) : t.reshape([batch.length, -1])));
@@ -94,7 +108,7 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
     throw new Error(`backbone ${spec.id}: taps give ${warm.length} features, spec says ${dim}`);
   }
 
-  const version = `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${PREPROCESSING_VERSION}`;
+  const version = backboneVersion(spec, bundled);
   return {
     spec,
     id: spec.id,

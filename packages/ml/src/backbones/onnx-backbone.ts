@@ -1,0 +1,260 @@
+/**
+ * The same backbone run by onnxruntime-node instead of TensorFlow.js: the TF.js graph is converted in memory by our
+ * own converter (`export/onnx`, features-only model) and run with onnxruntime's CPU provider, about 4× faster than
+ * threaded wasm on 2 cores (MobileNetV2 mid: 4.5 vs 19 ms/image, shared/notes/ml-measurements.md).
+ *
+ * onnxruntime-node is an optional dependency: it is loaded with `require` inside try/catch, and `loadBestBackbone`
+ * falls back to the TF.js backbone (`loadBackbone`), returning why.
+ *
+ * Cache key. The ONNX backbone reports the same `version`/`cacheKey` as the TF.js one for the same spec: both compute
+ * the same features from the same weights and preprocessing, within 1.5e-5 absolute on features of magnitude up to
+ * ≈6 (test/onnx-backbone.test.ts checks ≤ 1e-4 on synthetic and real photos), far below what changes a linear head's
+ * output. Features cached by one runtime are therefore reused by the other; a model trained on either predicts the same.
+ *
+ * Model build cost (2 cores, busy machine): decode bundled weights ≈ 90 ms, convert + encode ≈ 300 ms (17 MB),
+ * session creation ≈ 60 ms: built in memory at every load, no file cache.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import type * as OrtModule from 'onnxruntime-node';
+import { engineInfo, initEngine } from '../engine/engine.ts';
+import { TrainingInputError } from '../errors.ts';
+import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
+import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
+import { describePreprocessing } from '../preprocess/preprocess.ts';
+import { type Backbone, type BackboneSpec, backboneVersion, loadBackbone } from './backbone.ts';
+import { loadBundledModel } from './nsfwjs-files.ts';
+
+export type Ort = typeof OrtModule;
+
+/** Returns the onnxruntime-node module or throws. Injectable so tests can simulate its absence. */
+export type OrtLoader = () => Ort;
+
+const requireHere = createRequire(import.meta.url);
+
+/** The default loader: `require('onnxruntime-node')` (an optional dependency; its native binding may be missing). */
+export const requireOnnxRuntime: OrtLoader = () => {
+  // A variable specifier: bundlers and type checkers must not insist on the optional package.
+  const name = 'onnxruntime-node';
+  const mod = requireHere(name) as Ort & { default?: Ort };
+  const ort = mod.InferenceSession ? mod : mod.default;
+  if (!ort?.InferenceSession) throw new Error('onnxruntime-node loaded but exports no InferenceSession');
+  return ort;
+};
+
+/** Which library computes a backbone's features, for logs and `describe()`. */
+export interface EmbedRuntime {
+  name: 'onnxruntime-node' | 'tfjs';
+  /** Library version, e.g. '1.30.0' (onnxruntime-node) or '4.22.0' (tfjs). */
+  version: string;
+  /** onnxruntime: intra-op threads; tfjs: the engine's threads. */
+  threads: number;
+  /** One line for logs, e.g. 'onnxruntime-node 1.30.0 cpu, 2 intra-op threads, no spinning'. */
+  description: string;
+  /** Wall time to build and load the backbone (model conversion, session creation, warm-up). */
+  loadMs: number;
+  /** Set when onnxruntime was preferred but not used: why. */
+  fallback?: string;
+}
+
+export interface OnnxBackboneOptions {
+  /** Intra-op threads. Defaults to env CVKIT_ML_THREADS, else the core count capped at 4 (as the wasm engine). */
+  threads?: number;
+  /**
+   * Let idle intra-op threads spin (onnxruntime's default). Off by default: with 2 threads spinning burned ≈ 40 ms of
+   * CPU per 200 ms idle after each run, CPU that sharp's decoding, HTTP and other processes need, and on a busy
+   * machine made latency worse, not better (bench/embed-latency.ts).
+   */
+  spinning?: boolean;
+  /** Images per onnxruntime run; features do not depend on it (checked bit-exact in the tests). Default 8. */
+  batchSize?: number;
+  /** Defaults to `requireOnnxRuntime`. */
+  loadOrt?: OrtLoader;
+}
+
+export interface OnnxBackbone extends Backbone {
+  readonly runtime: EmbedRuntime;
+}
+
+const DEFAULT_BATCH = 8;
+
+function defaultThreads(): number {
+  const env = Number(process.env.CVKIT_ML_THREADS);
+  return Math.max(1, Math.floor(env > 0 ? env : Math.min(os.availableParallelism(), 4)));
+}
+
+/**
+ * Loads `spec` on onnxruntime-node. Throws when onnxruntime cannot load, when the spec is not a single-tap graph
+ * model (what the converter handles), or when the converter meets an unsupported op.
+ */
+export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackboneOptions = {}): Promise<OnnxBackbone> {
+  const t0 = performance.now();
+  let ort: Ort;
+  try {
+    ort = (options.loadOrt ?? requireOnnxRuntime)();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new Error(`onnxruntime-node not loadable (${message})`);
+  }
+  const tap = spec.taps[0];
+  if (spec.format !== 'graph' || spec.taps.length !== 1 || !tap) {
+    throw new Error(`backbone ${spec.id}: the ONNX converter handles graph models with one feature tap`);
+  }
+
+  const bundled = loadBundledModel(spec.model);
+  const built = buildOnnxFeatureModel(
+    {
+      artifacts: bundled.artifacts as unknown as TfjsGraphArtifacts,
+      featureNode: tap.name,
+      inputSize: spec.inputSize,
+      inputScale: spec.inputScale,
+      inputOffset: spec.inputOffset,
+      name: spec.description,
+    },
+    { layout: 'NHWC', batch: 'dynamic' },
+  );
+  if (built.featureDim !== tap.channels) {
+    throw new Error(
+      `backbone ${spec.id}: the ONNX model gives ${built.featureDim} features, spec says ${tap.channels}`,
+    );
+  }
+
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const spinning = options.spinning ?? false;
+  const session = await ort.InferenceSession.create(built.bytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  });
+
+  const size = spec.inputSize;
+  const pixels = size * size * 3;
+  const dim = built.featureDim;
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
+
+  // One run at a time: concurrent runs would each claim every intra-op thread of the same cores.
+  let queue: Promise<unknown> = Promise.resolve();
+  const forward = (batch: readonly Float32Array[]): Promise<Float32Array> => {
+    const run = queue.then(async () => {
+      let flat: Float32Array;
+      if (batch.length === 1) flat = batch[0]!;
+      else {
+        flat = new Float32Array(batch.length * pixels);
+        for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
+      }
+      const input = new ort.Tensor('float32', flat, [batch.length, size, size, 3]);
+      const out = await session.run({ [built.inputName]: input }, [built.outputName]);
+      return out[built.outputName]!.data as Float32Array;
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  // Warm-up: the first run plans memory and pre-packs weights, several times slower than the next ones.
+  const warm = await forward([new Float32Array(pixels)]);
+  if (warm.length !== dim) {
+    await session.release();
+    throw new Error(`backbone ${spec.id}: the ONNX model returned ${warm.length} values, expected ${dim}`);
+  }
+
+  const version = backboneVersion(spec, bundled);
+  const ortVersion = ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
+  const runtime: EmbedRuntime = {
+    name: 'onnxruntime-node',
+    version: ortVersion,
+    threads,
+    description: `onnxruntime-node ${ortVersion} cpu, ${threads} intra-op thread${threads === 1 ? '' : 's'}, ${spinning ? 'spinning' : 'no spinning'}`,
+    loadMs: performance.now() - t0,
+  };
+  let released = false;
+  return {
+    spec,
+    id: spec.id,
+    version,
+    // Same key as the TF.js backbone: see the module comment.
+    cacheKey: `${spec.id}@${version}`,
+    inputSize: size,
+    dim,
+    preprocessing: describePreprocessing(size),
+    runtime,
+    async embed(images) {
+      for (const img of images) {
+        if (img.length !== pixels) {
+          throw new TrainingInputError(`embed: expected ${size}x${size}x3 = ${pixels} values, got ${img.length}`);
+        }
+      }
+      const out: Float32Array[] = [];
+      for (let start = 0; start < images.length; start += batchSize) {
+        const batch = images.slice(start, start + batchSize);
+        const flat = await forward(batch);
+        for (let i = 0; i < batch.length; i++) out.push(flat.slice(i * dim, (i + 1) * dim));
+      }
+      return out;
+    },
+    dispose() {
+      if (released) return;
+      released = true;
+      void queue.then(() => session.release()).catch(() => undefined);
+    },
+  };
+}
+
+export interface BestBackboneOptions extends OnnxBackboneOptions {
+  /** 'onnxruntime' (default; env CVKIT_ML_RUNTIME overrides) tries onnxruntime first; 'tfjs' skips it. */
+  prefer?: 'onnxruntime' | 'tfjs';
+}
+
+export interface BestBackbone {
+  backbone: Backbone;
+  /** Which runtime embeds, and (`fallback`) why onnxruntime is not it. */
+  runtime: EmbedRuntime;
+}
+
+function preferredRuntime(options: BestBackboneOptions): 'onnxruntime' | 'tfjs' {
+  if (options.prefer) return options.prefer;
+  const env = process.env.CVKIT_ML_RUNTIME;
+  if (env === undefined || env === '' || env === 'onnxruntime') return 'onnxruntime';
+  if (env === 'tfjs') return 'tfjs';
+  throw new Error(`CVKIT_ML_RUNTIME must be onnxruntime or tfjs (got ${JSON.stringify(env)})`);
+}
+
+/**
+ * The backbone on onnxruntime-node when it loads, else on TF.js (`initEngine()` + `loadBackbone`). Both give the same
+ * features and the same cacheKey. The reason for a fallback is returned in `runtime.fallback`, for the caller to log.
+ */
+export async function loadBestBackbone(spec: BackboneSpec, options: BestBackboneOptions = {}): Promise<BestBackbone> {
+  let fallback: string;
+  if (preferredRuntime(options) === 'onnxruntime') {
+    try {
+      const backbone = await loadOnnxBackbone(spec, options);
+      return { backbone, runtime: backbone.runtime };
+    } catch (error) {
+      fallback = error instanceof Error ? error.message : String(error);
+    }
+  } else {
+    fallback = options.prefer ? 'tfjs preferred by the caller' : 'CVKIT_ML_RUNTIME=tfjs';
+  }
+  const t0 = performance.now();
+  await initEngine();
+  const backbone = await loadBackbone(spec);
+  const info = engineInfo();
+  return {
+    backbone,
+    runtime: {
+      name: 'tfjs',
+      version: info.tfjsVersion,
+      threads: info.threads,
+      description: `tfjs ${info.tfjsVersion} ${info.backend}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.simd ? ', simd' : ''}`,
+      loadMs: performance.now() - t0,
+      fallback,
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * The nsfwjs mid backbone on onnxruntime-node (converted in memory) vs the same backbone on TF.js: features within
+ * 1e-4 on sharp-made images and, when the shared data set is there, azure-cv-trees photos; the same cacheKey; batching
+ * that does not change features; and loadBestBackbone's fallback to TF.js when onnxruntime cannot load.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backbone, type BackboneSpec, loadBackbone } from '../src/backbones/backbone.ts';
+import { loadBestBackbone, loadOnnxBackbone, type OnnxBackbone } from '../src/backbones/onnx-backbone.ts';
+import { initEngine } from '../src/engine/engine.ts';
+import { TrainingInputError } from '../src/errors.ts';
+import { InvalidExportOptionsError } from '../src/export/errors.ts';
+import { buildOnnxFeatureModel } from '../src/export/onnx/export-onnx.ts';
+import { mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
+import {
+  loadMidBackbone,
+  MID_FEATURE_NODE,
+  maxAbsDiff,
+  syntheticImages,
+  type TestImage,
+  toNchw,
+  treeImages,
+} from './export/helpers/fixtures.ts';
+import { ort, ortOrNull } from './export/helpers/onnxruntime.ts';
+
+/** The server's backbone (packages/server/src/ml/tfjs-engine.ts). */
+const MID: BackboneSpec = {
+  id: 'mobilenetv2-mid',
+  featureRevision: 1,
+  description: 'MobileNetV2 ×1.4 (nsfwjs 4 "mid"), global-pooled features',
+  model: 'mobilenet_v2_mid',
+  format: 'graph',
+  inputSize: 224,
+  inputScale: 1 / 255,
+  inputOffset: 0,
+  taps: [{ name: MID_FEATURE_NODE, channels: 1792 }],
+};
+
+const TOLERANCE = 1e-4;
+const TREES = treeImages();
+
+let tfjs: Backbone;
+let onnx: OnnxBackbone | undefined;
+let synthetic: { name: string; pixels: Float32Array }[];
+const measured: string[] = [];
+
+async function prepare(images: TestImage[]) {
+  const out: { name: string; pixels: Float32Array }[] = [];
+  for (const image of images) {
+    const centre = await preprocess(image.bytes, { size: MID.inputSize });
+    out.push(
+      { name: image.name, pixels: centre.data },
+      { name: `${image.name} (mirrored)`, pixels: mirrorHorizontally(centre).data },
+    );
+  }
+  return out;
+}
+
+async function parity(set: { name: string; pixels: Float32Array }[], setName: string): Promise<number> {
+  const expected = await tfjs.embed(set.map((s) => s.pixels));
+  const got = await onnx!.embed(set.map((s) => s.pixels));
+  let worst = 0;
+  set.forEach((s, i) => {
+    const diff = maxAbsDiff(got[i]!, expected[i]!);
+    expect(diff, s.name).toBeLessThanOrEqual(TOLERANCE);
+    worst = Math.max(worst, diff);
+  });
+  const magnitude = Math.max(...expected.flatMap((f) => Array.from(f, Math.abs)));
+  measured.push(
+    `${setName}: max |Δfeature| = ${worst.toExponential(2)} over ${set.length} images (max |feature| ${magnitude.toFixed(2)})`,
+  );
+  return worst;
+}
+
+beforeAll(async () => {
+  const engine = await initEngine();
+  measured.push(`tfjs ${engine.backend}, ${engine.threads} thread(s)`);
+  tfjs = await loadBackbone(MID);
+  // One intra-op thread: test files run side by side on two cores.
+  if (ortOrNull) {
+    onnx = await loadOnnxBackbone(MID, { threads: 1 });
+    measured.push(`${onnx.runtime.description}, loaded in ${onnx.runtime.loadMs.toFixed(0)} ms`);
+  }
+  if (!TREES) console.warn('azure-cv-trees not found (set CVKIT_SHARED_DIR to the shared folder): its test is skipped');
+  synthetic = await prepare(await syntheticImages());
+}, 60_000);
+
+afterAll(() => {
+  tfjs?.dispose();
+  onnx?.dispose();
+  console.info(`ONNX backbone parity:\n  ${measured.join('\n  ')}`);
+});
+
+describe('loadOnnxBackbone (nsfwjs mid)', () => {
+  it.skipIf(!ortOrNull)('has the TF.js backbone’s identity: cacheKey, version, dim, input size, preprocessing', () => {
+    expect(onnx!.cacheKey).toBe(tfjs.cacheKey);
+    expect(onnx!.version).toBe(tfjs.version);
+    expect(onnx!.dim).toBe(1792);
+    expect(onnx!.inputSize).toBe(tfjs.inputSize);
+    expect(onnx!.preprocessing).toEqual(tfjs.preprocessing);
+    expect(onnx!.runtime).toMatchObject({ name: 'onnxruntime-node', threads: 1 });
+  });
+
+  it.skipIf(!ortOrNull)(
+    'features match TF.js within 1e-4 on sharp-made images (one with EXIF orientation)',
+    async () => {
+      await parity(synthetic, 'synthetic');
+      // Not vacuous: another image, or the same one mirrored, moves features by far more than the tolerance.
+      const [a, mirrored, other] = await onnx!.embed([
+        synthetic[0]!.pixels,
+        synthetic[1]!.pixels,
+        synthetic[2]!.pixels,
+      ]);
+      expect(maxAbsDiff(a!, mirrored!)).toBeGreaterThan(100 * TOLERANCE);
+      expect(maxAbsDiff(a!, other!)).toBeGreaterThan(100 * TOLERANCE);
+    },
+    30_000,
+  );
+
+  it.skipIf(!TREES || !ortOrNull)(
+    'features match TF.js within 1e-4 on azure-cv-trees photos',
+    async () => {
+      await parity(await prepare(TREES!), 'azure-cv-trees');
+    },
+    30_000,
+  );
+
+  it.skipIf(!ortOrNull)(
+    'batching does not change features',
+    async () => {
+      const pixels = synthetic.slice(0, 5).map((s) => s.pixels);
+      const together = await onnx!.embed(pixels);
+      let worst = 0;
+      for (let i = 0; i < pixels.length; i++) {
+        const [alone] = await onnx!.embed([pixels[i]!]);
+        worst = Math.max(worst, maxAbsDiff(together[i]!, alone!));
+      }
+      measured.push(`batch of 5 vs one at a time: max |Δ| = ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThanOrEqual(1e-6);
+    },
+    30_000,
+  );
+
+  it.skipIf(!ortOrNull)(
+    'concurrent embed calls give the same features as sequential ones',
+    async () => {
+      const pixels = synthetic.slice(0, 3).map((s) => s.pixels);
+      const sequential = await onnx!.embed(pixels);
+      const concurrent = await Promise.all(pixels.map((p) => onnx!.embed([p])));
+      for (let i = 0; i < pixels.length; i++) {
+        expect(maxAbsDiff(concurrent[i]![0]!, sequential[i]!)).toBeLessThanOrEqual(1e-6);
+      }
+    },
+    30_000,
+  );
+
+  it.skipIf(!ortOrNull)('rejects images of the wrong size with TrainingInputError', async () => {
+    await expect(onnx!.embed([new Float32Array(10)])).rejects.toBeInstanceOf(TrainingInputError);
+  });
+
+  it('throws, naming the cause, when onnxruntime cannot load or the spec is not convertible', async () => {
+    const missing = () => {
+      throw new Error("Cannot find module 'onnxruntime-node'");
+    };
+    await expect(loadOnnxBackbone(MID, { loadOrt: missing })).rejects.toThrow(/onnxruntime-node not loadable/);
+    if (ortOrNull) {
+      await expect(loadOnnxBackbone({ ...MID, format: 'layers' })).rejects.toThrow(/one feature tap/);
+    }
+  });
+});
+
+describe('loadBestBackbone', () => {
+  it.skipIf(!ortOrNull)(
+    'prefers onnxruntime',
+    async () => {
+      const best = await loadBestBackbone(MID, { threads: 1 });
+      try {
+        expect(best.runtime.name).toBe('onnxruntime-node');
+        expect(best.runtime.fallback).toBeUndefined();
+        expect(best.backbone.cacheKey).toBe(tfjs.cacheKey);
+      } finally {
+        best.backbone.dispose();
+      }
+    },
+    30_000,
+  );
+
+  it('falls back to TF.js, with the reason, when onnxruntime cannot load', async () => {
+    const best = await loadBestBackbone(MID, {
+      loadOrt: () => {
+        throw new Error('simulated: onnxruntime_binding.node: cannot open shared object file');
+      },
+    });
+    try {
+      expect(best.runtime.name).toBe('tfjs');
+      expect(best.runtime.fallback).toMatch(/onnxruntime-node not loadable \(simulated/);
+      expect(best.backbone.cacheKey).toBe(tfjs.cacheKey);
+      const [got] = await best.backbone.embed([synthetic[0]!.pixels]);
+      const [expected] = await tfjs.embed([synthetic[0]!.pixels]);
+      expect(maxAbsDiff(got!, expected!)).toBe(0);
+    } finally {
+      best.backbone.dispose();
+    }
+  }, 30_000);
+
+  it('uses TF.js when asked to', async () => {
+    const best = await loadBestBackbone(MID, { prefer: 'tfjs' });
+    try {
+      expect(best.runtime).toMatchObject({ name: 'tfjs', fallback: 'tfjs preferred by the caller' });
+    } finally {
+      best.backbone.dispose();
+    }
+  }, 30_000);
+});
+
+describe('buildOnnxFeatureModel', () => {
+  it.skipIf(!ortOrNull)(
+    'NHWC with a free batch and NCHW with batch 1 declare their shapes and agree exactly',
+    async () => {
+      const graphBackbone = loadMidBackbone();
+      const nhwc = buildOnnxFeatureModel(graphBackbone);
+      const nchw = buildOnnxFeatureModel(graphBackbone, { layout: 'NCHW', batch: 1 });
+      expect(nhwc.featureDim).toBe(1792);
+      const { InferenceSession, Tensor } = ort();
+      const a = await InferenceSession.create(nhwc.bytes, { intraOpNumThreads: 1 });
+      const b = await InferenceSession.create(nchw.bytes, { intraOpNumThreads: 1 });
+      try {
+        expect(a.inputMetadata[0]).toMatchObject({ name: 'data', shape: ['batch', 224, 224, 3] });
+        expect(a.outputMetadata[0]).toMatchObject({ name: 'features', shape: ['batch', 1792] });
+        expect(b.inputMetadata[0]).toMatchObject({ name: 'data', shape: [1, 3, 224, 224] });
+        const pixels = synthetic[0]!.pixels;
+        const fa = (await a.run({ data: new Tensor('float32', pixels, [1, 224, 224, 3]) })).features!
+          .data as Float32Array;
+        const fb = (await b.run({ data: new Tensor('float32', toNchw(pixels), [1, 3, 224, 224]) })).features!
+          .data as Float32Array;
+        expect(maxAbsDiff(fa, fb)).toBe(0);
+      } finally {
+        await a.release();
+        await b.release();
+      }
+    },
+    30_000,
+  );
+
+  it('refuses an invalid batch size', () => {
+    expect(() => buildOnnxFeatureModel(loadMidBackbone(), { batch: 0 })).toThrow(InvalidExportOptionsError);
+  });
+});
