@@ -42,7 +42,9 @@ export class TrainingService {
         'BadRequestNotSupported',
         'This server trains classification projects only; object detection is not supported yet.',
       );
-    if (o.notificationEmailAddress && !EMAIL.test(o.notificationEmailAddress))
+    // Length first: the pattern backtracks quadratically on long hostile input (RFC 5321 caps addresses at 254).
+    const email = o.notificationEmailAddress;
+    if (email && (email.length > 254 || !EMAIL.test(email)))
       throw badRequest('BadRequestInvalidEmailAddress', 'The notification email address is not valid.');
     const iterations = await this.storage.iterations.list(projectId);
     if (iterations.some((i) => i.status === 'Training') || this.queue.pending(projectId))
@@ -170,6 +172,7 @@ export class TrainingService {
         backbone: domain.backbone,
         classificationType: project.settings.classificationType ?? 'Multilabel',
         trainingType: iteration.trainingType,
+        reservedBudgetInHours: iteration.reservedBudgetInHours,
         // The engine's augmentation is the mirrored view; the project's "horizontal flip" setting switches it.
         augment: project.settings.augmentationMethods['horizontal flip'] !== false,
         tags: iteration.tags,

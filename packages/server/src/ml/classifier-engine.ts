@@ -24,6 +24,8 @@ export interface TrainingJob {
   backbone: 'compact' | 'general';
   classificationType: ClassificationType;
   trainingType: 'Regular' | 'Advanced';
+  /** Advanced training's time budget (Azure's reservedBudgetInHours). */
+  reservedBudgetInHours?: number;
   /** From the project's image-processing settings. */
   augment: boolean;
   tags: { id: string; name: string; type: TagType }[];

@@ -54,6 +54,19 @@ const MID: BackboneSpec = {
 };
 
 const L2 = 0.01;
+/** L2 strengths an Advanced training compares by cross-validation. */
+const ADVANCED_L2 = [0.001, 0.003, 0.01, 0.03, 0.1];
+
+/** Advanced training spends at most the reserved budget, capped so one request cannot hold the queue for hours. */
+function advancedBudgetMs(reservedBudgetInHours: number): number {
+  return Math.min(Math.max(reservedBudgetInHours, 0) * 3_600_000 || 60_000, 10 * 60_000);
+}
+
+function logLoss(p: number[], truth: number[], activation: 'softmax' | 'sigmoid'): number {
+  const eps = 1e-7;
+  if (activation === 'softmax') return -Math.log(Math.max(eps, p[truth[0]!] ?? eps));
+  return p.reduce((s, q, k) => s - Math.log(Math.max(eps, truth.includes(k) ? q : 1 - q)), 0) / p.length;
+}
 const MAX_FOLDS = 5;
 
 interface StoredModel {
@@ -163,7 +176,7 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
       const classCounts = new Array<number>(K).fill(0);
       for (const s of samples) for (const t of s.truth) classCounts[tagIndex.get(t)!]!++;
 
-      const fit = async (train: typeof samples) => {
+      const fit = async (train: typeof samples, l2: number) => {
         const rows: Float32Array[] = [];
         const targets: number[] = [];
         const weights: number[] = [];
@@ -194,7 +207,7 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
           targets: Float32Array.from(targets),
           outputs: K,
           weights: Float32Array.from(weights),
-          l2: job.trainingType === 'Advanced' ? L2 / 2 : L2,
+          l2,
         });
         return model;
       };
@@ -208,20 +221,42 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
         members.forEach((s, i) => {
           foldOf.set(s.id, i % folds);
         });
-      const evaluated: EvaluatedImage[] = [];
-      for (let f = 0; f < folds; f++) {
-        const model = await fit(samples.filter((s) => foldOf.get(s.id) !== f));
-        for (const s of samples.filter((x) => foldOf.get(x.id) === f))
-          evaluated.push({
-            imageId: s.id,
-            fold: f,
-            truth: s.truth,
-            probabilities: Array.from(activate(model, s.views[0]!)),
-          });
-        job.onProgress?.(0.7 + (0.25 * (f + 1)) / folds);
-        await new Promise((r) => setImmediate(r));
+      const crossValidate = async (l2: number, progress: (fraction: number) => void) => {
+        const evaluated: EvaluatedImage[] = [];
+        let loss = 0;
+        for (let f = 0; f < folds; f++) {
+          const model = await fit(
+            samples.filter((s) => foldOf.get(s.id) !== f),
+            l2,
+          );
+          for (const s of samples.filter((x) => foldOf.get(x.id) === f)) {
+            const probabilities = Array.from(activate(model, s.views[0]!));
+            evaluated.push({ imageId: s.id, fold: f, truth: s.truth, probabilities });
+            loss += logLoss(
+              probabilities,
+              s.truth.map((t) => tagIndex.get(t)!),
+              activation,
+            );
+          }
+          progress((f + 1) / folds);
+          await new Promise((r) => setImmediate(r));
+        }
+        return { evaluated, loss: loss / samples.length, l2 };
+      };
+      // Regular: one cross-validation at the default strength. Advanced: a bounded search over the L2 strength,
+      // chosen by out-of-fold log loss; the search stops early when its time budget is spent.
+      const candidates = job.trainingType === 'Advanced' ? ADVANCED_L2 : [L2];
+      const deadline = Date.now() + advancedBudgetMs(job.reservedBudgetInHours ?? 0);
+      let best: Awaited<ReturnType<typeof crossValidate>> | undefined;
+      for (const [i, l2] of candidates.entries()) {
+        const result = await crossValidate(l2, (fraction) =>
+          job.onProgress?.(0.7 + (0.25 * (i + fraction)) / candidates.length),
+        );
+        if (!best || result.loss < best.loss) best = result;
+        if (Date.now() > deadline) break;
       }
-      const final = await fit(samples);
+      const { evaluated, l2: chosenL2 } = best!;
+      const final = await fit(samples, chosenL2);
       const stored: StoredModel = {
         format: 'cvkit-linear-v1',
         backbone: backbone.cacheKey,

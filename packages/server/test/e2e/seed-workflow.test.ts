@@ -76,4 +76,18 @@ describe.skipIf(!enabled)('seed workflow on azure-cv-trees with the TensorFlow.j
       expect(result.predictions?.[0]?.probability).toBeGreaterThan(0.5);
     }
   }, 240_000);
+
+  it('Advanced training searches its settings within the budget and still completes', async () => {
+    const [project] = (await trainer.getProjects()).filter((p) => p.name === 'Trees');
+    const it0 = await trainer.trainProject(project!.id!, {
+      trainingType: 'Advanced',
+      forceTrain: true,
+      reservedBudgetInHours: 1,
+    });
+    expect(it0.trainingType).toBe('Advanced');
+    const done = await trainer.waitForTraining(project!.id!, it0.id!, { intervalMs: 100, timeoutMs: 120_000 });
+    expect(done.status).toBe('Completed');
+    const perf = await trainer.getIterationPerformance(project!.id!, done.id!);
+    expect(perf.precision).toBeGreaterThanOrEqual(0.8);
+  }, 180_000);
 });
