@@ -70,7 +70,11 @@ export async function main(options: QuickstartOptions = {}): Promise<QuickstartR
     const [first, ...rest] = dataset.tags;
     testImage = first!.files.at(-1)!;
     expectedTag = first!.name;
-    dataset = { ...dataset, tags: [{ ...first!, files: first!.files.slice(0, -1) }, ...rest], imageCount: dataset.imageCount - 1 };
+    dataset = {
+      ...dataset,
+      tags: [{ ...first!, files: first!.files.slice(0, -1) }, ...rest],
+      imageCount: dataset.imageCount - 1,
+    };
   }
   out.log(`Dataset ${dataset.root}: ${dataset.tags.map((t) => `${t.name} (${t.files.length})`).join(', ')}`);
 
@@ -106,7 +110,9 @@ export async function main(options: QuickstartOptions = {}): Promise<QuickstartR
 
     // 5. Add the tested image to training, with its true tag (its folder) or else the predicted one, and retrain.
     const testTag =
-      expectedTag && tagIds.has(expectedTag) ? expectedTag : (quickTest.predictions?.[0]?.tagName ?? dataset.tags[0]!.name);
+      expectedTag && tagIds.has(expectedTag)
+        ? expectedTag
+        : (quickTest.predictions?.[0]?.tagName ?? dataset.tags[0]!.name);
     const added = await trainer.createImagesFromPredictions(projectId, {
       images: [{ id: quickTest.id!, tagIds: [tagIds.get(testTag)!] }],
     });
@@ -120,7 +126,9 @@ export async function main(options: QuickstartOptions = {}): Promise<QuickstartR
       predictionId: requirePredictionResourceId(conn),
     });
     out.log(`Published ${second.name} as "${publishName}"`);
-    out.log(`Prediction URL: ${predictor.baseUrl}/${projectId}/classify/iterations/${encodeURIComponent(publishName)}/image`);
+    out.log(
+      `Prediction URL: ${predictor.baseUrl}/${projectId}/classify/iterations/${encodeURIComponent(publishName)}/image`,
+    );
     const prediction = await classifyFile(predictor, projectId, publishName, testImage);
     printPredictions('Prediction API', prediction, out);
 

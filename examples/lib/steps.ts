@@ -109,7 +109,8 @@ export async function trainAndWait(
     intervalMs: options.pollMs ?? 2_000,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     onProgress: (it) => {
-      if (it.status !== 'Completed') out.progress(`${label}: ${it.status}, seconds`, Math.round((Date.now() - started) / 1000));
+      if (it.status !== 'Completed')
+        out.progress(`${label}: ${it.status}, seconds`, Math.round((Date.now() - started) / 1000));
     },
   });
   out.log(`${label}: ${done.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -129,7 +130,12 @@ export async function printPerformance(
   for (const line of table(
     ['tag', 'precision', 'recall', 'AP'],
     [
-      ...(perf.perTagPerformance ?? []).map((t) => [t.name ?? '', pct(t.precision), pct(t.recall), pct(t.averagePrecision)]),
+      ...(perf.perTagPerformance ?? []).map((t) => [
+        t.name ?? '',
+        pct(t.precision),
+        pct(t.recall),
+        pct(t.averagePrecision),
+      ]),
       ['(all)', pct(perf.precision), pct(perf.recall), pct(perf.averagePrecision)],
     ],
   ))

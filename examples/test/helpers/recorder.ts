@@ -89,7 +89,8 @@ export class Recorder {
     const methods: Record<string, MethodRecord> = {};
     for (const [name, r] of [...this.methods].sort(([a], [b]) => a.localeCompare(b))) {
       const t: Record<string, string> = {};
-      for (const test of Object.keys(r.tests)) t[test] = test === SETUP ? setupState : (this.states.get(test) ?? 'fail');
+      for (const test of Object.keys(r.tests))
+        t[test] = test === SETUP ? setupState : (this.states.get(test) ?? 'fail');
       methods[name] = { ...r, tests: t };
     }
     const file: RecordFile = { client: this.client, suite: this.suite, methods, facts: this.facts };
