@@ -20,6 +20,7 @@
  *
  * const onnxFiles = await exportOnnx({ backbone, head, flavor: null });      // or 'ONNX12'
  * const tfjsFiles = await exportTfjs({ backbone, head });
+ * const dockerFiles = await exportDocker({ backbone, head, flavor: 'Linux' }); // or 'ARM'; 'Windows' throws
  * // → ExportFile[]: { path: 'model.onnx' | 'model.json' | 'group1-shard1of2.bin' | 'labels.txt' |
  * //                   'cvexport.manifest' | 'metadata_properties.json' | 'README.md', bytes }
  * ```
@@ -30,6 +31,12 @@
  * subclasses with a `code` (see errors.ts). README.md beside this file has the details.
  */
 export {
+  DOCKER_MODEL_DIR,
+  type DockerExportOptions,
+  type DockerFlavor,
+  exportDocker,
+} from './docker/export-docker.ts';
+export {
   ExportError,
   type ExportErrorCode,
   InvalidBackboneError,
@@ -39,14 +46,18 @@ export {
   UnsupportedOpError,
 } from './errors.ts';
 export {
+  type BuiltOnnxFeatureModel,
   type BuiltOnnxModel,
+  buildOnnxFeatureModel,
   buildOnnxModel,
   exportOnnx,
   ONNX_CLASS_LABEL_OUTPUT,
+  ONNX_FEATURES_OUTPUT,
   ONNX_INPUT_NAME,
   ONNX_LOSS_OUTPUT,
   ONNX_PROBABILITIES_OUTPUT,
   type OnnxExportOptions,
+  type OnnxFeatureModelOptions,
   type OnnxFlavor,
 } from './onnx/export-onnx.ts';
 export {

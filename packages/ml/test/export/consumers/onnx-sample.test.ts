@@ -1,0 +1,155 @@
+/**
+ * Consumer test (issue 9): cvkit's ONNX export (default flavor) run through onnxruntime-node the
+ * way Azure-Samples/customvision-export-samples' Python ONNX classification sample runs a
+ * Custom Vision export (onnx-sample.ts: metadata-driven BGR and /255, Pillow's bicubic resize of
+ * the whole image to the input's H×W, every output by name), on held-out photos of the two data
+ * sets with heads trained on them, compared with TF.js in-process on the server's preprocessing.
+ *
+ * The sample prepares images differently from the server: it ignores the EXIF orientation and
+ * squashes the whole image to 224×224 (no centre crop), with Pillow's antialiased bicubic filter
+ * instead of sharp's linear one. The tests separate the model from that preprocessing: the
+ * sample's steps on the server's pixels must match within 1e-3, and the sample end to end must
+ * give what TF.js gives on the sample's own pixels; its agreement with the server is measured.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx, type LinearHead, type TfjsGraphBackbone } from '../../../src/export/index.ts';
+import {
+  InProcessClassifier,
+  initTf,
+  loadMidBackbone,
+  maxAbsDiff,
+  preprocess,
+  randomHead,
+} from '../helpers/fixtures.ts';
+import { ort, ortOrNull } from '../helpers/onnxruntime.ts';
+import { argmax, type Dataset, loadDatasets, trainSoftmaxHead } from './dataset-heads.ts';
+import { OnnxSampleModel } from './onnx-sample.ts';
+
+const EXACT_TOLERANCE = 1e-3;
+const AGREEMENT_TOLERANCE = 0.02;
+const CONFIDENT = 0.9;
+const FEATURE_DIM = 1792;
+const DATASETS = loadDatasets();
+const measured: string[] = [];
+
+let backbone: TfjsGraphBackbone;
+let reference: InProcessClassifier;
+const trained = new Map<string, { dataset: Dataset; head: LinearHead; sample: OnnxSampleModel }>();
+
+async function sampleFor(head: LinearHead): Promise<OnnxSampleModel> {
+  const files = await exportOnnx({ backbone, head, flavor: null });
+  return OnnxSampleModel.create(ort(), files.find((f) => f.path === 'model.onnx')!.bytes);
+}
+
+beforeAll(async () => {
+  await initTf();
+  backbone = loadMidBackbone();
+  reference = await InProcessClassifier.load(backbone);
+  if ('missing' in DATASETS) {
+    console.warn(`${DATASETS.missing}: the ONNX sample tests are skipped`);
+    return;
+  }
+  if (!ortOrNull) return;
+  for (const dataset of DATASETS.datasets) {
+    const head = await trainSoftmaxHead(reference, dataset);
+    trained.set(dataset.name, { dataset, head, sample: await sampleFor(head) });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const { sample } of trained.values()) await sample.release();
+  reference?.dispose();
+  console.info(`ONNX export through the Custom Vision sample's steps:\n  ${measured.join('\n  ')}`);
+});
+
+const skip = 'missing' in DATASETS || !ortOrNull;
+
+describe('Azure-Samples customvision-export-samples python/onnx/classification on a cvkit ONNX export', () => {
+  it.skipIf(skip)('reads the model as the sample does: one input, shape[2:] = 224×224, RGB 0–255, model_output', () => {
+    for (const { sample, dataset } of trained.values()) {
+      expect(sample.inputName).toBe('data');
+      expect(sample.inputShape).toEqual([224, 224]);
+      // Neither BGR reversal nor /255: our metadata says Rgb8 and NominalRange_0_255.
+      expect(sample.isBgr).toBe(false);
+      expect(sample.isRange255).toBe(true);
+      expect(sample.outputNames).toEqual(['model_output']);
+      expect(dataset.heldOut.length).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(skip)(
+    'its steps after the resize, fed the server’s pixels: TF.js in-process probabilities within 1e-3 (random head)',
+    async () => {
+      const head = randomHead(61, FEATURE_DIM, 'softmax');
+      const sample = await sampleFor(head);
+      try {
+        let worst = 0;
+        let count = 0;
+        for (const { dataset } of trained.values()) {
+          for (const photo of dataset.heldOut) {
+            const pixels = await preprocess(photo.bytes);
+            const got = (await sample.run(pixels, 224, 224)).model_output!;
+            const diff = maxAbsDiff(got, reference.probabilities(pixels, head));
+            expect(diff, photo.name).toBeLessThanOrEqual(EXACT_TOLERANCE);
+            worst = Math.max(worst, diff);
+            count++;
+          }
+        }
+        measured.push(
+          `server pixels through the sample's steps, random head: max |Δp| = ${worst.toExponential(2)} over ${count} photos`,
+        );
+      } finally {
+        await sample.release();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'end to end on held-out photos: what TF.js gives on the sample’s own pixels, and the server’s top tag on ≥ 90% of confident photos',
+    async () => {
+      const deviations: number[] = [];
+      let agreeing = 0;
+      let confident = 0;
+      let worstModel = 0;
+      for (const { dataset, head, sample } of trained.values()) {
+        let worst = 0;
+        for (const photo of dataset.heldOut) {
+          const { rgb, width, height } = await sample.resize(photo.bytes);
+          const got = (await sample.run(rgb, width, height)).model_output!;
+          // The model: onnxruntime on the sample's pixels = TF.js on the same pixels.
+          const modelDiff = maxAbsDiff(got, reference.probabilities(Float32Array.from(rgb), head));
+          expect(modelDiff, photo.name).toBeLessThanOrEqual(EXACT_TOLERANCE);
+          worstModel = Math.max(worstModel, modelDiff);
+
+          // The preprocessing: the sample's answer against the server's.
+          const expected = reference.probabilities(await preprocess(photo.bytes), head);
+          const diff = maxAbsDiff(got, expected);
+          worst = Math.max(worst, diff);
+          if (Math.max(...expected) < CONFIDENT) continue;
+          confident++;
+          deviations.push(diff);
+          if (argmax(got) === argmax(expected)) agreeing++;
+          if (diff > AGREEMENT_TOLERANCE || argmax(got) !== argmax(expected)) {
+            measured.push(
+              `${dataset.name} ${photo.name}: server ${head.labels[argmax(expected)]} ${Math.max(...expected).toFixed(3)}, sample ${head.labels[argmax(got)]} ${Math.max(...got).toFixed(3)}, |Δp| ${diff.toFixed(3)}`,
+            );
+          }
+        }
+        measured.push(
+          `${dataset.name}: sample vs server max |Δp| = ${worst.toFixed(3)} over ${dataset.heldOut.length} photos`,
+        );
+      }
+      deviations.sort((a, b) => a - b);
+      const median = deviations[Math.floor(deviations.length / 2)]!;
+      measured.push(
+        `sample vs server on ${confident} confident photos: same top tag on ${agreeing}, median |Δp| ${median.toExponential(2)}; onnxruntime vs TF.js on the sample's pixels: max |Δp| ${worstModel.toExponential(2)}`,
+      );
+      // A channel-order or range mistake flips about half the fruit photos; squashing flips a few.
+      expect(confident).toBeGreaterThanOrEqual(20);
+      expect(agreeing / confident).toBeGreaterThanOrEqual(0.9);
+      expect(median).toBeLessThanOrEqual(0.01);
+    },
+    60_000,
+  );
+});
