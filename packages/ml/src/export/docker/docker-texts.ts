@@ -94,6 +94,8 @@ export function dockerReadme(
     '',
     'The same routes answer under `/{project}/…`, `/{project}/…/nostore` and',
     "`/{project}/classify/iterations/{name}/…`, as Custom Vision's containers do. Bodies are limited to 4 MB.",
+    '`/url` fetches whatever http(s) URL it is given, as those containers do: keep the port away from untrusted',
+    'clients, or they can make the container request addresses on its network.',
     '',
     '```json',
     '{',
