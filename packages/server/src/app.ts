@@ -38,6 +38,7 @@ import {
 import { InProcessJobQueue } from './jobs/job-queue.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
+import type { DataDirLock } from './storage/data-dir-lock.ts';
 import { openSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
 
@@ -59,6 +60,8 @@ export async function createServer(
 ): Promise<CvkitServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const storage = opts.storage ?? openSqliteStorage(config.dataDir);
+  const stale = 'lock' in storage ? (storage as { lock: DataDirLock }).lock.staleOwner : undefined;
+  if (stale) logger.warn('the previous server on this data directory did not shut down cleanly', { previous: stale });
   // Loaded only when no engine is given, so tests with a stand-in engine never load TensorFlow.js.
   const engine =
     opts.engine ?? (await import('./ml/tfjs-engine.ts')).createTfjsEngine({ logger, features: storage.features });
@@ -93,7 +96,7 @@ export async function createServer(
     urlPolicy: {
       allowPrivate: config.allowPrivateUrls,
       maxBytes: config.limits.trainingImageBytes,
-      timeoutMs: 15_000,
+      timeoutMs: config.urlFetchTimeoutMs,
       maxRedirects: 3,
     },
   };
@@ -155,6 +158,7 @@ export async function createServer(
       CreateImagesFromFiles: `${Math.ceil((config.limits.imagesPerBatch * config.limits.trainingImageBytes * 4) / 3 / 1024 / 1024) + 1}mb`,
     },
     publicBaseUrl: config.publicBaseUrl,
+    rateLimit: config.rateLimits?.training ? { tps: config.rateLimits.training } : undefined,
     logger,
   });
   const predictionApi = mountApi({
@@ -166,12 +170,17 @@ export async function createServer(
     uploadMaxBytes: config.limits.predictionImageBytes,
     uploadMaxFiles: 1,
     publicBaseUrl: config.publicBaseUrl,
+    rateLimit: config.rateLimits?.prediction ? { tps: config.rateLimits.prediction } : undefined,
     logger,
   });
   for (const api of [trainingApi, predictionApi]) app.use(api.prefixes, api.router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+    // Express's own client errors (e.g. a path segment that is not valid percent-encoding) carry a 4xx status.
+    const status = (err as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return sendError(res, status, 'BadRequest', 'The request is not valid: its path or query cannot be decoded.');
     logger.error('unhandled error', { requestId: req.requestId, error: (err as Error)?.stack ?? String(err) });
     sendError(res, 500, 'ErrorUnknown', 'An unexpected error occurred.');
   });
@@ -190,6 +199,23 @@ export async function createServer(
           resolve(`http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`);
         });
         server.on('error', reject);
+        // Requests Node's parser refuses (request line and headers over 16 kB, malformed HTTP, too slow) get an
+        // Azure-style JSON error instead of Node's bare status line.
+        server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+          const busy = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+          if (err.code === 'ECONNRESET' || !socket.writable || busy) return socket.destroy();
+          const [status, message] =
+            err.code === 'HPE_HEADER_OVERFLOW'
+              ? ['431 Request Header Fields Too Large', 'The request line and headers are larger than 16 kB.']
+              : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+                ? ['408 Request Timeout', 'The request took too long to arrive.']
+                : ['400 Bad Request', 'The request is not valid HTTP.'];
+          const body = JSON.stringify({ code: 'BadRequest', message });
+          socket.end(
+            `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+              `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          );
+        });
       }),
     close: async () => {
       await queue.drain();

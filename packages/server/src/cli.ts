@@ -1,5 +1,6 @@
 import { createServer } from './app.ts';
 import { configFromArgs, DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from './config.ts';
+import { DataDirLockedError } from './storage/data-dir-lock.ts';
 
 const config = (() => {
   try {
@@ -13,7 +14,14 @@ if ('help' in config) {
   console.log(config.help);
   process.exit(0);
 }
-const server = await createServer(config);
+const server = await createServer(config).catch((e: Error) => {
+  // A data directory held by another server is an operator error: say so plainly, without a stack trace.
+  if (e instanceof DataDirLockedError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+});
 const url = await server.listen();
 server.logger.info('cvkit server listening', {
   url,

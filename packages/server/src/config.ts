@@ -20,6 +20,10 @@ export interface ServerConfig {
   allowPrivateUrls: boolean;
   /** How long signed image and download links stay valid. */
   linkTtlSeconds: number;
+  /** Longest a URL import (CreateImagesFromUrls, ClassifyImageUrl, ...) may take, redirects included. */
+  urlFetchTimeoutMs: number;
+  /** Requests per second per API key (Azure answers 429 past its tier's rate); undefined: no limit. */
+  rateLimits: { training: number | undefined; prediction: number | undefined };
   limits: Limits;
 }
 
@@ -34,6 +38,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     logLevel: 'info',
     allowPrivateUrls: false,
     linkTtlSeconds: 24 * 3600,
+    urlFetchTimeoutMs: 15_000,
+    rateLimits: { training: undefined, prediction: undefined },
     limits: azureLimits,
     ...overrides,
   };
@@ -50,6 +56,9 @@ Options (each also an environment variable):
   --public-url <url>      CVKIT_PUBLIC_URL        base URL for links (default: the request's host)
   --log-level <level>     CVKIT_LOG_LEVEL         debug | info | warn | error | silent (default info)
   --allow-private-urls    CVKIT_ALLOW_PRIVATE_URLS=1  let URL imports reach private addresses
+  --url-timeout-ms <n>    CVKIT_URL_TIMEOUT_MS    time limit of one URL import (default 15000)
+  --rate-limit-training <tps>    CVKIT_RATE_LIMIT_TRAINING    429 past this many training calls/s (default off)
+  --rate-limit-prediction <tps>  CVKIT_RATE_LIMIT_PREDICTION  429 past this many prediction calls/s (default off)
   --help
 `;
 
@@ -66,6 +75,9 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       'public-url': { type: 'string' },
       'log-level': { type: 'string' },
       'allow-private-urls': { type: 'boolean' },
+      'url-timeout-ms': { type: 'string' },
+      'rate-limit-training': { type: 'string' },
+      'rate-limit-prediction': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -77,6 +89,13 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
     throw new Error(`Invalid log level: ${logLevel}`);
   const dataDir = pick(values['data-dir'], 'CVKIT_DATA_DIR');
+  const positive = (raw: string | undefined, what: string): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`Invalid ${what}: ${raw}`);
+    return n;
+  };
+  const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
   return defaultConfig({
     port,
     host: pick(values.host, 'CVKIT_HOST') ?? '0.0.0.0',
@@ -86,5 +105,13 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
     publicBaseUrl: pick(values['public-url'], 'CVKIT_PUBLIC_URL')?.replace(/\/+$/, ''),
     logLevel,
     allowPrivateUrls: Boolean(values['allow-private-urls']) || env.CVKIT_ALLOW_PRIVATE_URLS === '1',
+    ...(urlTimeout ? { urlFetchTimeoutMs: urlTimeout } : {}),
+    rateLimits: {
+      training: positive(pick(values['rate-limit-training'], 'CVKIT_RATE_LIMIT_TRAINING'), 'training rate limit'),
+      prediction: positive(
+        pick(values['rate-limit-prediction'], 'CVKIT_RATE_LIMIT_PREDICTION'),
+        'prediction rate limit',
+      ),
+    },
   });
 }

@@ -84,6 +84,13 @@ export class ImageService {
     if (batchTags.length > this.limits.tagsPerBatch)
       throw badRequest('BadRequestExceededBatchSize', `A batch can name at most ${this.limits.tagsPerBatch} tags.`);
     const metadata = this.checkMetadata(batch.metadata ?? {});
+    for (const c of candidates) {
+      // Callers pass what clients sent; a tag id or region of the wrong shape is the client's error, not a crash.
+      if ([...batchTags, ...(c.tagIds ?? [])].some((t) => typeof t !== 'string'))
+        throw badRequest('BadRequestInvalidIds', 'Tag ids must be strings.');
+      if (!Array.isArray(c.regions ?? []) || (c.regions ?? []).some((r) => typeof r?.tagId !== 'string'))
+        throw badRequest('BadRequestImageRegions', 'Each region needs a tagId and left, top, width and height.');
+    }
     const tags = new Map((await this.storage.tags.list(projectId)).map((t) => [t.id, t]));
     const unknown = [
       ...batchTags,
@@ -168,7 +175,15 @@ export class ImageService {
         tagIds: item.tagIds,
         regions: item.regions.map((r) => ({ ...r, tagId: r.tagId.toLowerCase(), id: randomUUID() })),
       };
-      await this.storage.blobs.put(item.hash, item.bytes);
+      try {
+        await this.storage.blobs.put(item.hash, item.bytes);
+      } catch {
+        // Azure's per-image status for a write that failed (disk full, read-only volume): the rest of the batch
+        // is still stored, and nothing refers to bytes that were not written.
+        outcome.status = 'ErrorStorage';
+        room++;
+        continue;
+      }
       fresh.push(image);
       freshByHash.set(item.hash, image);
     }

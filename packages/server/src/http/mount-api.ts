@@ -4,10 +4,11 @@ import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
 import type { Logger } from '../logging.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
 import { readJson, readUploads } from './middleware/read-body.ts';
 import { sendEmpty, sendJson } from './send.ts';
 import type { SpecOperation } from './spec-operations.ts';
-import { validateParams } from './validate-params.ts';
+import { bodyProblem, jsonBodySchema, validateParams } from './validate-params.ts';
 
 type AnyHandler = (
   ctx: HandlerContext<unknown>,
@@ -25,30 +26,49 @@ export interface ApiMount {
   /** JSON body limit per operation id; `defaultJsonLimit` otherwise. */
   jsonLimits?: Record<string, string>;
   publicBaseUrl?: string;
+  /** Token-bucket throttling per key (429 + Retry-After); none when undefined. */
+  rateLimit?: { tps: number; burst?: number } | undefined;
   logger: Logger;
 }
 
 /**
  * Builds the router for one API from the contract: one route per operation, with auth first (so nothing is read
- * from an unauthenticated client), then the body reader the operation's content types call for, then parameter
- * validation, then the handler. Paths match case-insensitively (Express's default), as Azure's do.
+ * from an unauthenticated client), then throttling when configured, then parameter validation, then the body
+ * reader the operation's content types call for, then the handler. Paths match case-insensitively (Express's default), as Azure's do.
  */
 export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
   const router = express.Router({ caseSensitive: false, strict: false });
   router.use(requireApiKey(m.keyHeader, m.key));
+  if (m.rateLimit) router.use(rateLimit({ ...m.rateLimit, keyHeader: m.keyHeader }));
   // Static segments before parameters, so `/projects/import` is never read as `/projects/{projectId}`.
   const ops = [...m.operations].sort((a, b) => paramCount(a.path) - paramCount(b.path));
   for (const op of ops) {
     const path = op.path.replace(/\{(\w+)\}/g, ':$1');
     const handler = m.handlers[op.operationId] as AnyHandler | undefined;
     const readers = bodyReaders(op, m);
-    router[op.method](path, ...readers, async (req: Request, res: Response, next: NextFunction) => {
+    // Parameters are checked before the body is read, so a request with a bad id or enum costs no upload.
+    const params = (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const query = new URL(req.originalUrl, 'http://x').searchParams;
+        res.locals.params = validateParams(op, req.params as Record<string, string>, query);
+        if (!handler) throw notImplemented(op.operationId);
+        next();
+      } catch (e) {
+        next(e);
+      }
+    };
+    router[op.method](path, params, ...readers, async (req: Request, res: Response, next: NextFunction) => {
       try {
         if (!handler) throw notImplemented(op.operationId);
-        const query = new URL(req.originalUrl, 'http://x').searchParams;
-        const params = validateParams(op, req.params as Record<string, string>, query);
-        if (op.bodyRequired && op.bodyTypes.includes('application/json') && req.body === undefined)
-          throw badRequest('BadRequestRequiredParamIsNull', 'The request body is required.');
+        const params = res.locals.params as Record<string, unknown>;
+        if (op.bodyTypes.includes('application/json')) {
+          // Every JSON body in the contract is an object; `null` counts as no body.
+          if (req.body === null) req.body = undefined;
+          if (op.bodyRequired && req.body === undefined)
+            throw badRequest('BadRequestRequiredParamIsNull', 'The request body is required.');
+          if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
+            throw badRequest('BadRequest', 'The request body must be a JSON object.');
+        }
         const result = await handler({
           params,
           body: req.body,
@@ -65,7 +85,12 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
         } else if ('body' in result) sendJson(res, result.status, result.body);
         else sendEmpty(res, result.status);
       } catch (e) {
-        next(e);
+        // A handler that trips over a body of the wrong shape (a number where the contract has an array, a null
+        // entry) has found a client error, not a server fault: say what does not match. A conforming body that
+        // fails stays a 500, so real defects are not hidden.
+        const problem =
+          e instanceof ApiError || req.body === undefined ? undefined : bodyProblem(jsonBodySchema(op), req.body);
+        next(problem ? badRequest('BadRequest', `The request body does not match the contract: ${problem}.`) : e);
       }
     });
   }

@@ -1,9 +1,19 @@
 import { badRequest } from '../domain/errors.ts';
-import type { SpecOperation, SpecParameter, SpecSchema } from './spec-operations.ts';
+import {
+  predictionDocument,
+  type SpecOperation,
+  type SpecParameter,
+  type SpecSchema,
+  trainingDocument,
+} from './spec-operations.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** Ranges of the contract's integer formats: ASP.NET refuses a value its parameter type cannot hold. */
+const INTEGER_RANGE: Record<string, [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1] };
+/** Paging parameters Microsoft's swagger leaves unbounded below; a negative offset or count is never meaningful. */
+const NON_NEGATIVE = new Set(['skip', 'take']);
 
 /**
  * Reads and checks an operation's path and query parameters against the contract: presence, type, uuid format,
@@ -57,8 +67,14 @@ function scalar(name: string, s: SpecSchema, raw: string): unknown {
     if (!(type === 'integer' ? INTEGER : NUMBER).test(raw))
       throw badRequest('BadRequest', `The parameter '${name}' must be a ${type}: '${clip(raw)}'.`);
     const n = Number(raw);
-    if (!Number.isFinite(n) || (type === 'integer' && !Number.isSafeInteger(n)))
+    const range = type === 'integer' && s.format ? INTEGER_RANGE[s.format] : undefined;
+    if (
+      !Number.isFinite(n) ||
+      (type === 'integer' && !Number.isSafeInteger(n)) ||
+      (range && (n < range[0] || n > range[1]))
+    )
       throw badRequest('BadRequest', `The parameter '${name}' is out of range.`);
+    if (NON_NEGATIVE.has(name) && n < 0) throw badRequest('BadRequest', `The parameter '${name}' must be at least 0.`);
     if (s.minimum !== undefined && n < s.minimum)
       throw badRequest('BadRequest', `The parameter '${name}' must be at least ${s.minimum}.`);
     if (s.maximum !== undefined && n > s.maximum)
@@ -86,4 +102,78 @@ function scalar(name: string, s: SpecSchema, raw: string): unknown {
 
 function clip(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}
+
+/** A JSON schema node of the dereferenced contract, as far as body checks need it. */
+interface BodySchema extends SpecSchema {
+  properties?: Record<string, BodySchema>;
+  additionalProperties?: BodySchema | boolean;
+  items?: BodySchema;
+  anyOf?: BodySchema[];
+  allOf?: BodySchema[];
+}
+
+const bodySchemas = new Map<string, BodySchema | undefined>();
+
+/** The contract's schema of an operation's JSON body, if it has one. */
+export function jsonBodySchema(op: SpecOperation): BodySchema | undefined {
+  const key = `${op.method} ${op.path} ${op.operationId}`;
+  if (!bodySchemas.has(key)) {
+    let found: BodySchema | undefined;
+    for (const doc of [trainingDocument, predictionDocument]) {
+      const o = doc.paths[op.path]?.[op.method] as
+        | { operationId?: string; requestBody?: { content?: Record<string, { schema?: BodySchema }> } }
+        | undefined;
+      if (o?.operationId === op.operationId) found = o.requestBody?.content?.['application/json']?.schema;
+    }
+    bodySchemas.set(key, found);
+  }
+  return bodySchemas.get(key);
+}
+
+/**
+ * The first place where a JSON value does not have the type the contract gives it (objects, arrays, strings,
+ * numbers, booleans, null, uuid strings), as a short description, or undefined when it conforms. Properties the
+ * contract does not list, and missing ones, are not problems (clients send partial models).
+ */
+export function bodyProblem(schema: BodySchema | undefined, value: unknown, at = 'body'): string | undefined {
+  if (!schema) return undefined;
+  if (schema.anyOf) {
+    const problems = schema.anyOf.map((s) => bodyProblem(s, value, at));
+    return problems.every(Boolean) ? problems[0] : undefined;
+  }
+  for (const s of schema.allOf ?? []) {
+    const p = bodyProblem(s, value, at);
+    if (p) return p;
+  }
+  const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (value === null) return !types || types.includes('null') ? undefined : `${at} must not be null`;
+  if (!types) return undefined;
+  const kind = Array.isArray(value) ? 'array' : typeof value;
+  if (kind === 'array' && types.includes('array')) {
+    for (const [i, item] of (value as unknown[]).entries()) {
+      const p = bodyProblem(schema.items, item, `${at}[${i}]`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (kind === 'object' && types.includes('object')) {
+    const o = value as Record<string, unknown>;
+    for (const [k, v] of Object.entries(o)) {
+      const child =
+        schema.properties?.[k] ??
+        (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      const p = bodyProblem(child, v, `${at}.${k}`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (kind === 'string' && types.includes('string')) {
+    if (schema.format === 'uuid' && !UUID.test(value as string)) return `${at} must be a uuid`;
+    return undefined;
+  }
+  if (kind === 'number' && (types.includes('number') || (types.includes('integer') && Number.isInteger(value))))
+    return undefined;
+  if (kind === 'boolean' && types.includes('boolean')) return undefined;
+  return `${at} must be ${types.filter((t) => t !== 'null').join(' or ')}`;
 }

@@ -29,7 +29,29 @@ declare global {
  * JS SDK sends a Buffer as `Content-Disposition: form-data; name="imageData"` with no filename (multer drops those).
  */
 export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  // The whole request: every file at its limit, plus room for multipart framing and form fields.
+  const maxTotal = opts.maxFiles * opts.maxBytes + FRAMING_BYTES;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const tooLarge = () => {
+      // Answer at once and drop the connection after the answer: what is left of the body is never read.
+      res.setHeader('Connection', 'close');
+      return new ApiError(413, 'BadRequestImageSizeBytes', `The request body is larger than ${maxTotal} bytes.`);
+    };
+    if (Number(req.get('content-length') ?? 0) > maxTotal) {
+      next(tooLarge());
+      return;
+    }
+    let total = 0;
+    const overLimit = new Promise<never>((_resolve, reject) => {
+      const count = (chunk: Buffer) => {
+        total += chunk.length;
+        if (total <= maxTotal) return;
+        req.off('data', count);
+        reject(tooLarge());
+      };
+      req.on('data', count);
+    });
+    overLimit.catch(() => {});
     const read = req.is('multipart/form-data')
       ? readMultipart(req, opts).then((files) => {
           if (!files.length) throw badRequest('BadRequestImageBatch', 'No image was sent in the imageData field.');
@@ -40,12 +62,14 @@ export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
             throw badRequest('BadRequestImageStream', 'The request has no image data.');
           return [file];
         });
-    read.then((files) => {
+    Promise.race([read, overLimit]).then((files) => {
       req.uploads = files;
       next();
     }, next);
   };
 }
+
+const FRAMING_BYTES = 1024 * 1024;
 
 function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number }): Promise<UploadedFile[]> {
   return new Promise((resolve, reject) => {
@@ -72,11 +96,17 @@ function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number 
     const tooMany = () =>
       fail(badRequest('BadRequestImageBatch', `A request can carry at most ${opts.maxFiles} images.`));
     parser.on('file', (field, stream, info) => {
-      if (field.toLowerCase() !== 'imagedata') {
+      // Parts may come without a name; and a part cut short errors its stream: neither may throw out of here.
+      if (field?.toLowerCase() !== 'imagedata') {
+        stream.on('error', () => {});
         stream.resume();
         return;
       }
-      files.push(readRaw(stream, opts.maxBytes).then((f) => ({ ...f, name: info.filename })));
+      const file = readRaw(stream, opts.maxBytes).then((f) => ({ ...f, name: info.filename }));
+      // A body that ends inside a file fails that file's stream too; the parser's error answers the request, and an
+      // unobserved rejection here would take the whole process down.
+      file.catch(() => {});
+      files.push(file);
     });
     parser.on('filesLimit', tooMany);
     parser.on('partsLimit', tooMany);
@@ -120,10 +150,31 @@ export function readJson(limit: string | number) {
       return;
     }
     parse(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        // Handlers walk bodies recursively (String(), JSON.stringify): a deeply nested document would overflow the
+        // stack there. The contract's bodies nest four levels at most; ASP.NET stops at 32.
+        if (nestedDeeperThan(req.body, MAX_JSON_DEPTH))
+          return next(badRequest('BadRequest', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`));
+        return next();
+      }
       const e = err as { type?: string; status?: number; message?: string };
       if (e.type === 'entity.too.large') return next(new ApiError(413, 'BadRequest', 'The request body is too large.'));
       next(badRequest('BadRequest', `The request body is not valid JSON: ${e.message ?? 'parse error'}`));
     });
   };
+}
+
+const MAX_JSON_DEPTH = 32;
+
+/** Iterative, so that measuring a hostile document cannot overflow the stack either. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }

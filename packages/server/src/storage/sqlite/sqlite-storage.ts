@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { type DataDirLock, lockDataDir } from '../data-dir-lock.ts';
 import { FsBlobStore } from '../fs-blob-store.ts';
 import type {
   ExportRecord,
@@ -26,19 +27,30 @@ import { migrations } from './schema.ts';
 
 type Row = Record<string, unknown>;
 
-/** Opens (and migrates) the embedded store under `dataDir`: `cvkit.db` plus `blobs/`. */
-export function openSqliteStorage(dataDir: string): Storage & { db: Database.Database } {
+/**
+ * Opens (and migrates) the embedded store under `dataDir`: `cvkit.db` plus `blobs/`. The directory is locked for
+ * this process until `close()` (see data-dir-lock.ts): a second server on it fails here with DataDirLockedError.
+ */
+export function openSqliteStorage(dataDir: string): Storage & { db: Database.Database; lock: DataDirLock } {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'cvkit.db'));
-  db.pragma('journal_mode = WAL');
-  // FULL: a power cut after a 200 must not lose the batch it acknowledged.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const lock = lockDataDir(dataDir);
+  let db: Database.Database;
+  try {
+    db = new Database(join(dataDir, 'cvkit.db'));
+    db.pragma('journal_mode = WAL');
+    // FULL: a power cut after a 200 must not lose the batch it acknowledged.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const blobs = new FsBlobStore(join(dataDir, 'blobs'));
   return {
     db,
+    lock,
     projects: new SqliteProjects(db),
     tags: new SqliteTags(db),
     images: new SqliteImages(db),
@@ -60,6 +72,7 @@ export function openSqliteStorage(dataDir: string): Storage & { db: Database.Dat
     },
     async close() {
       db.close();
+      lock.release();
     },
   };
 }
