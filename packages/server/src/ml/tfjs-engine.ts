@@ -4,6 +4,7 @@ import {
   type BackboneSpec,
   type EmbedRuntime,
   type EngineInfo,
+  exportDocker,
   exportOnnx,
   exportTfjs,
   fitLinear,
@@ -326,6 +327,8 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
       try {
         if (target.platform === 'TensorFlow' && (target.flavor === null || target.flavor === 'TensorFlowNormal'))
           return await exportTfjs(source);
+        if (target.platform === 'DockerFile' && target.flavor !== 'Windows')
+          return await exportDocker({ ...source, flavor: target.flavor === 'ARM' ? 'ARM' : 'Linux' });
         if (target.platform === 'ONNX' && target.flavor !== 'ONNX10')
           return await exportOnnx({ ...source, flavor: target.flavor === 'ONNX12' ? 'ONNX12' : null });
       } catch (e) {

@@ -1,0 +1,126 @@
+/**
+ * Exports run outside the server give the server's probabilities: train through the API on a compact domain,
+ * export ONNX and TensorFlow (TF.js graph model) through ExportIteration, download the zips from their signed links,
+ * run them with onnxruntime-node and @tensorflow/tfjs on the test photos, and compare with ClassifyImage.
+ */
+import { createRequire } from 'node:module';
+import { PredictionClient, TrainingClient } from '@cvkit/sdk';
+import * as tf from '@tensorflow/tfjs';
+import { unzipSync } from 'fflate';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetImages, haveDataset } from '../helpers/datasets.ts';
+import { PREDICTION_KEY, startTestServer, type TestServer, TRAINING_KEY } from '../helpers/test-server.ts';
+
+const COMPACT = '0732100f-1a38-4e49-a514-c9b44c697ab5';
+const datasets = ['azure-cv-trees', 'ai102-fruit'].filter(haveDataset);
+const ort = (() => {
+  try {
+    return createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
+  } catch {
+    return undefined;
+  }
+})();
+
+/** The preprocessing every export documents: EXIF orientation, centre square crop, bilinear resize, RGB 0–255. */
+async function pixels(bytes: Buffer, size: number): Promise<Float32Array> {
+  const img = sharp(bytes).rotate();
+  const { width = 0, height = 0 } = await sharp(await img.toBuffer()).metadata();
+  const side = Math.min(width, height);
+  const raw = await sharp(bytes)
+    .rotate()
+    .extract({ left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), width: side, height: side })
+    .resize(size, size, { kernel: 'linear', fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  return Float32Array.from(raw);
+}
+
+describe.skipIf(!datasets.length)('exports agree with the server', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({}, { engine: 'tfjs' });
+  }, 60_000);
+  afterAll(() => s?.stop());
+
+  it.each(datasets)(
+    '%s: ONNX and TF.js exports match ClassifyImage within 1e-3',
+    async (name) => {
+      const trainer = new TrainingClient({ endpoint: s.url, trainingKey: TRAINING_KEY });
+      const predictor = new PredictionClient({ endpoint: s.url, predictionKey: PREDICTION_KEY });
+      const project = await trainer.createProject({
+        name: `export-${name}`,
+        domainId: COMPACT,
+        classificationType: 'Multiclass',
+      });
+      for (const [tag, files] of datasetImages(name, 'train')) {
+        const t = await trainer.createTag(project.id!, { name: tag });
+        await trainer.uploadImages(
+          project.id!,
+          files.map((f) => new File([new Uint8Array(f.bytes)], f.file)),
+          { tagIds: [t.id!] },
+        );
+      }
+      const it0 = await trainer.trainProject(project.id!);
+      const done = await trainer.waitForTraining(project.id!, it0.id!, { intervalMs: 200, timeoutMs: 120_000 });
+      await trainer.publishIteration(project.id!, done.id!, { publishName: 'p', predictionId: 'x' });
+      const download = async (platform: 'ONNX' | 'TensorFlow') => {
+        await trainer.exportIteration(project.id!, done.id!, { platform });
+        const e = await trainer.waitForExport(project.id!, done.id!, platform, { intervalMs: 100, timeoutMs: 120_000 });
+        const res = await fetch(e.downloadUri!);
+        return unzipSync(new Uint8Array(await res.arrayBuffer()));
+      };
+      const onnxZip = await download('ONNX');
+      const tfjsZip = await download('TensorFlow');
+      const labels = new TextDecoder().decode(onnxZip['labels.txt']).trim().split('\n');
+      expect(new TextDecoder().decode(tfjsZip['labels.txt']).trim().split('\n')).toEqual(labels);
+
+      const session = ort ? await ort.InferenceSession.create(onnxZip['model.onnx']!) : undefined;
+      const manifest = JSON.parse(new TextDecoder().decode(tfjsZip['model.json']));
+      const weightData = Object.keys(tfjsZip)
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+        .map((f) => tfjsZip[f]!);
+      const joined = new Uint8Array(weightData.reduce((n, w) => n + w.length, 0));
+      weightData.reduce((at, w) => (joined.set(w, at), at + w.length), 0);
+      const graph = await tf.loadGraphModel(
+        tf.io.fromMemory({
+          modelTopology: manifest.modelTopology,
+          weightSpecs: manifest.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights),
+          weightData: joined.buffer,
+        }),
+      );
+      const size = graph.inputs[0]!.shape![1]!;
+      let worst = 0;
+      const photos = [
+        ...datasetImages(name, 'test').values(),
+        ...[...datasetImages(name, 'train').values()].map((f) => f.slice(0, 2)),
+      ].flat();
+      for (const photo of photos) {
+        const server = await predictor.classifyImageWithNoStore(project.id!, 'p', new Uint8Array(photo.bytes));
+        const byName = new Map(server.predictions!.map((p) => [p.tagName!, p.probability!]));
+        const x = await pixels(photo.bytes, size);
+        const tfjsOut = tf.tidy(() => (graph.execute(tf.tensor4d(x, [1, size, size, 3])) as tf.Tensor).dataSync());
+        labels.forEach((label, i) => {
+          worst = Math.max(worst, Math.abs(tfjsOut[i]! - byName.get(label)!));
+        });
+        if (session) {
+          // NCHW for ONNX.
+          const nchw = new Float32Array(3 * size * size);
+          for (let c = 0; c < 3; c++) for (let p = 0; p < size * size; p++) nchw[c * size * size + p] = x[p * 3 + c]!;
+          const out = await session.run({
+            [session.inputNames[0]!]: new ort!.Tensor('float32', nchw, [1, 3, size, size]),
+          });
+          const probs = out[session.outputNames[0]!]!.data as Float32Array;
+          labels.forEach((label, i) => {
+            worst = Math.max(worst, Math.abs(probs[i]! - byName.get(label)!));
+          });
+        }
+      }
+      graph.dispose();
+      expect(worst).toBeLessThanOrEqual(1e-3);
+    },
+    300_000,
+  );
+});
