@@ -357,7 +357,7 @@ ${md(rows, ['#', 'operation', 'method and path', 'in contract', 'server', 'offic
 Measured by \`examples/test/compat/official-sdk-real-engine.test.ts\` on an iteration of the General (compact) domain:
 ExportIteration for each pair, then GetExports until it ends. Platforms the engine cannot produce are accepted and
 end \`Failed\` (the reason is in the server log only), although the iteration's \`exportableTo\` lists them: see
-"Known differences".
+"Known differences". What each platform contains and how to run it: [exports.md](exports.md).
 
 ${
   exports.length
@@ -405,8 +405,14 @@ Kept as \`it.fails\` tests in \`examples/test/compat/\` (they turn red once fixe
 - \`QuerySuggestedImages\` / \`QuerySuggestedImageCount\` run the model over every untagged image on every call; paging
   through n images k at a time costs n²/k predictions. Azure serves the suggestions \`SuggestTagsAndRegions\` stored
   (\`server-issues.test.ts\`).
-- An iteration's \`exportableTo\` lists every platform of its domain, but only ONNX (default and ONNX12) and TensorFlow
-  (TF.js graph model) exports are produced (\`official-sdk-real-engine.test.ts\`).
+- An iteration's \`exportableTo\` lists every platform of its domain, but ${
+    exports.length
+      ? `only these exports were produced: ${exports
+          .filter((e) => e.status === 'Done')
+          .map((e) => `${e.platform} (${e.flavor ?? 'default'})`)
+          .join(', ')}`
+      : 'not all of them are produced'
+  } (\`official-sdk-real-engine.test.ts\`).
 - Object detection is not trained: detection projects store images and regions, but \`TrainProject\` answers 400
   \`BadRequestNotSupported\`, the four \`ObjectDetector_*\` prediction operations answer 400 on a classifier, and
   \`GetImageRegionProposals\` answers 501.
