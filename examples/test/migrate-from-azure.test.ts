@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { TrainingClient } from '@cvkit/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../lib/connect.ts';
 import { listImages } from '../lib/folder-dataset.ts';
 import { memoryOutput } from '../lib/output.ts';
-import { datasetPath } from '../lib/paths.ts';
+import { datasetPath, repoRoot } from '../lib/paths.ts';
 import { main } from '../migrate-from-azure.ts';
 import { datasetAvailable } from './helpers/datasets.ts';
 import { Recorder } from './helpers/recorder.ts';
@@ -117,5 +120,21 @@ describe.skipIf(!enabled)('examples/migrate-from-azure.ts between two in-process
     expect(r.regions).toBeGreaterThanOrEqual(12);
     expect(r.images.failed).toEqual([]);
     expect(r.mismatches).toEqual([]);
+  });
+
+  it('runs as a script (npx tsx examples/migrate-from-azure.ts): the demonstration, exit code 0', () => {
+    const tsx = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
+    const env = { ...process.env };
+    for (const k of Object.keys(env))
+      if (k.startsWith('CUSTOM_VISION_') || k.startsWith('CVKIT_ENDPOINT')) delete env[k];
+    const run = spawnSync(process.execPath, [tsx, 'examples/migrate-from-azure.ts'], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Copying images .*14\/14/);
+    expect(run.stdout).toMatch(/The copy matches the source\./);
   });
 });
