@@ -60,8 +60,14 @@ export async function createServer(
 ): Promise<CvkitServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const storage = opts.storage ?? openSqliteStorage(config.dataDir);
-  const stale = 'lock' in storage ? (storage as { lock: DataDirLock }).lock.staleOwner : undefined;
-  if (stale) logger.warn('the previous server on this data directory did not shut down cleanly', { previous: stale });
+  if ('lock' in storage) {
+    const { lock, swept } = storage as { lock: DataDirLock; swept?: number };
+    if (lock.staleOwner || swept)
+      logger.warn('the previous server on this data directory did not shut down cleanly', {
+        previous: lock.staleOwner,
+        temporaryFilesRemoved: swept,
+      });
+  }
   // Loaded only when no engine is given, so tests with a stand-in engine never load TensorFlow.js.
   const engine =
     opts.engine ?? (await import('./ml/tfjs-engine.ts')).createTfjsEngine({ logger, features: storage.features });

@@ -224,8 +224,19 @@ export class TrainingService {
         ...iteration,
         status: 'Failed',
         lastModified: new Date(),
-        trainingErrorDetails: (e as Error).message || 'Training failed.',
+        trainingErrorDetails: clientDetails(e),
       });
     }
   }
+}
+
+/**
+ * What an iteration's trainingErrorDetails says about a failure. System and database errors (they carry a `code`,
+ * e.g. ENOSPC or SQLITE_FULL) name files and paths on the server: clients get the code; the log keeps the rest.
+ */
+function clientDetails(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_\w+)$/.test(code))
+    return `Training stopped on a server error (${code}); train again.`;
+  return (e as Error)?.message || 'Training failed.';
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from './types.ts';
 
@@ -21,10 +22,31 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.path(key);
     if (await this.has(key)) return; // content-addressed: same key, same bytes
-    await mkdir(join(this.root, key.slice(0, 2)), { recursive: true });
-    const tmp = `${path}.${randomUUID()}.tmp`;
+    const dir = join(this.root, key.slice(0, 2));
+    const created = await mkdir(dir, { recursive: true });
+    const tmp = `${path}.${randomUUID()}${TMP_SUFFIX}`;
     await writeFile(tmp, bytes, { flush: true });
     await rename(tmp, path);
+    // The rename is durable only once its directory is: without this, a power cut after the caller commits the
+    // record could lose the file while keeping the record.
+    await syncDir(dir);
+    if (created) await syncDir(this.root);
+  }
+
+  /**
+   * Removes temporary files a killed process left between writing and renaming; returns how many. Only safe while
+   * no other process writes here: call it at start, with the data directory locked, before serving.
+   */
+  sweepTemporaryFiles(): number {
+    let removed = 0;
+    for (const d of safeReaddir(this.root)) {
+      for (const name of safeReaddir(join(this.root, d))) {
+        if (!name.endsWith(TMP_SUFFIX)) continue;
+        rmSync(join(this.root, d, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -47,5 +69,24 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+}
+
+const TMP_SUFFIX = '.tmp';
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }

@@ -31,7 +31,9 @@ type Row = Record<string, unknown>;
  * Opens (and migrates) the embedded store under `dataDir`: `cvkit.db` plus `blobs/`. The directory is locked for
  * this process until `close()` (see data-dir-lock.ts): a second server on it fails here with DataDirLockedError.
  */
-export function openSqliteStorage(dataDir: string): Storage & { db: Database.Database; lock: DataDirLock } {
+export function openSqliteStorage(
+  dataDir: string,
+): Storage & { db: Database.Database; lock: DataDirLock; swept: number } {
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   let db: Database.Database;
@@ -48,9 +50,12 @@ export function openSqliteStorage(dataDir: string): Storage & { db: Database.Dat
     throw e;
   }
   const blobs = new FsBlobStore(join(dataDir, 'blobs'));
+  // Holding the lock, nothing else writes here: what a killed process left half-written can go.
+  const swept = blobs.sweepTemporaryFiles();
   return {
     db,
     lock,
+    swept,
     projects: new SqliteProjects(db),
     tags: new SqliteTags(db),
     images: new SqliteImages(db),
