@@ -367,7 +367,11 @@ ${
           e.flavor ?? '(default)',
           e.request,
           e.status ?? '—',
-          e.files?.join(', ') ?? '',
+          e.files
+            ? e.files.length > 8
+              ? `${e.files.length} files: ${e.files.slice(0, 6).join(', ')}, …`
+              : e.files.join(', ')
+            : '',
         ]),
         ['platform', 'flavor', 'ExportIteration', 'final status', 'files in the zip'],
       )
