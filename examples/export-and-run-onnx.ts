@@ -8,6 +8,10 @@
  * Default folder: ../shared/datasets/azure-cv-fork-scissors/train. onnxruntime-node is an optional dependency of
  * the repository; without it the example stops after the download and says so. Images are decoded with sharp
  * (installed with @cvkit/server).
+ *
+ * The preparation is read from the package's metadata_properties.json (Custom Vision's keys: pixel format, pixel
+ * range, crop method, normalisation) and the model's input shape. A package without that file (older Azure exports
+ * keep the keys only inside model.onnx) is fed RGB values 0–255 with a centred square crop: check its README.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
