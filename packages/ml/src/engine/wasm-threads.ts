@@ -98,11 +98,11 @@ export async function withThreadedWasmPatches<T>(
   } finally {
     URL.createObjectURL = originalCreateObjectURL;
     os.cpus = originalCpus;
-    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-      for (const listener of process.listeners(event)) {
-        if (!listenersBefore[event].includes(listener)) process.removeListener(event, listener);
-      }
-    }
+    // Spelled out per event: TypeScript cannot pair a union of event names with their listener types.
+    for (const listener of process.listeners('uncaughtException'))
+      if (!listenersBefore.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
+    for (const listener of process.listeners('unhandledRejection'))
+      if (!listenersBefore.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
   }
 }
 

@@ -11,7 +11,7 @@
  * Training-time views (a mirrored copy, off-centre crops) reuse this path with a different crop rectangle or a
  * mirror, so no view is ever prepared differently from what prediction uses.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { ImageDecodeError, ImageTooLargeError } from '../errors.ts';
 
 /** Bumped whenever the output for the same bytes could change; part of every backbone's cache key. */
@@ -98,7 +98,7 @@ export function cropRect(width: number, height: number, crop: CropBox = CENTRE_C
 }
 
 /** EXIF orientations 5–8 swap width and height; anything else (including the invalid 0) leaves them. */
-function orientedSize(meta: sharp.Metadata): { width: number; height: number } {
+function orientedSize(meta: Metadata): { width: number; height: number } {
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   const o = meta.orientation ?? 1;
@@ -107,7 +107,7 @@ function orientedSize(meta: sharp.Metadata): { width: number; height: number } {
 
 export async function preprocess(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
   const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
@@ -122,7 +122,7 @@ export async function preprocess(bytes: Uint8Array, options: PreprocessOptions):
   }
   const { width, height } = orientedSize(meta);
   const rect = cropRect(width, height, options.crop);
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await sharp(bytes, { limitInputPixels, failOn: 'error' })
       .rotate()
