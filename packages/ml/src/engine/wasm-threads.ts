@@ -102,7 +102,8 @@ export async function withThreadedWasmPatches<T>(
     for (const listener of process.listeners('uncaughtException'))
       if (!listenersBefore.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
     for (const listener of process.listeners('unhandledRejection'))
-      if (!listenersBefore.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
+      if (!listenersBefore.unhandledRejection.includes(listener))
+        process.removeListener('unhandledRejection', listener);
   }
 }
 
