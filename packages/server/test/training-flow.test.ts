@@ -322,10 +322,9 @@ describe('failures', () => {
       expect(after.status).toBe('Failed');
       expect(after.trainingErrorDetails).toMatch(/interrupted/);
       const retry = await json<Iteration>(restarted.train(`/projects/${project!.id}/train`, { method: 'POST' }));
-      expect(
-        (await restarted.server.idle(),
-        await json<Iteration>(restarted.train(`/projects/${project!.id}/iterations/${retry.id}`))).status,
-      ).toBe('Completed');
+      await restarted.server.idle();
+      const finished = await json<Iteration>(restarted.train(`/projects/${project!.id}/iterations/${retry.id}`));
+      expect(finished.status).toBe('Completed');
     } finally {
       await restarted.stop();
     }
