@@ -246,7 +246,7 @@ describe('official training SDK 5.2.0: every method against cvkit (stand-in engi
     expect({ red: counts[red.id!], blue: counts[blue.id!] }).toEqual({ red: 1, blue: 1 });
   });
 
-  it('export: exportIteration and getExports until Done, then the download; an unsupported platform ends Failed', async () => {
+  it('export: exportIteration and getExports until Done, then the download; an unsupported platform is refused', async () => {
     const started = await client.exportIteration(project.id!, iteration.id!, 'TensorFlow');
     expect(started).toMatchObject({ platform: 'TensorFlow', status: 'Exporting', downloadUri: null });
     const exports = await until(
@@ -257,14 +257,10 @@ describe('official training SDK 5.2.0: every method against cvkit (stand-in engi
     expect(exports[0]).toMatchObject({ platform: 'TensorFlow', status: 'Done', newerVersionAvailable: false });
     const zip = new Uint8Array(await (await fetch(exports[0]!.downloadUri!)).arrayBuffer());
     expect(Object.keys(unzipSync(zip)).sort()).toEqual(['labels.txt', 'model.json']);
-    // The stand-in engine cannot export ONNX: the export is accepted, then ends Failed, as Azure reports failures.
-    await client.exportIteration(project.id!, iteration.id!, 'ONNX');
-    const after = await until(
-      () => client.getExports(project.id!, iteration.id!),
-      (list) => list.every((e) => e.status !== 'Exporting'),
-      'export',
-    );
-    expect(after.find((e) => e.platform === 'ONNX')?.status).toBe('Failed');
+    // The stand-in engine cannot export ONNX: the server refuses it up front, as it does any platform it cannot produce.
+    const unsupported = await restError(client.exportIteration(project.id!, iteration.id!, 'ONNX'));
+    expect(unsupported).toMatchObject({ statusCode: 400, code: 'BadRequestNotSupported' });
+    expect((await client.getExports(project.id!, iteration.id!)).map((e) => e.platform)).toEqual(['TensorFlow']);
     const flavor = await restError(client.exportIteration(project.id!, iteration.id!, 'ONNX', { flavor: 'Linux' }));
     expect(flavor).toMatchObject({ statusCode: 400, code: 'BadRequestExportValidationFailed' });
   });

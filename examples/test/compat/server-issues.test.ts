@@ -1,7 +1,6 @@
 /**
- * Differences from Azure found while writing the examples and the compatibility suites, kept as failing tests
- * (`it.fails`: they pass while the server behaves as described, and start failing — so someone removes the
- * `.fails` — once it is fixed). The server is not changed from here; see the report in docs/compatibility.md.
+ * Differences from Azure found while writing the examples and the compatibility suites, now fixed in the server;
+ * kept as regression tests.
  */
 import { TrainingClient } from '@cvkit/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +46,7 @@ describe('known server differences (stand-in engine)', () => {
 
   // Azure: "iterationId: The iteration id. Defaults to workspace." GetTags/GetTag answer the tags (and image
   // counts) an iteration was trained with; cvkit ignores the parameter and answers the workspace's tags.
-  it.fails('GetTags with iterationId lists the tags of that iteration, not tags created after it', async () => {
+  it('GetTags with iterationId lists the tags of that iteration, not tags created after it', async () => {
     await trainer.createTag(projectId, { name: 'added later' });
     const tags = await trainer.getTags(projectId, { iterationId });
     expect(tags.map((t) => t.name).sort()).toEqual(['blue', 'red']);
@@ -56,7 +55,7 @@ describe('known server differences (stand-in engine)', () => {
   // QuerySuggestedImages runs the model over every untagged image of the project on every call, so paging through
   // n untagged images k at a time costs n²/k predictions (Azure serves the suggestions SuggestTagsAndRegions
   // stored). With 10 images and pages of 2 that is 50 predictions instead of 10.
-  it.fails('paging through QuerySuggestedImages predicts each untagged image once', async () => {
+  it('paging through QuerySuggestedImages predicts each untagged image once', async () => {
     predictCalls = 0;
     const seen = [];
     for await (const r of trainer.iterateSuggestedImages(projectId, iterationId, { maxCount: 2 })) seen.push(r.id);

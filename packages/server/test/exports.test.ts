@@ -71,12 +71,18 @@ describe('ExportIteration and GetExports', () => {
     expect(await json<Export[]>(s.train(`/projects/${projectId}/iterations/${iterationId}/export`))).toHaveLength(1);
   });
 
-  it('marks an export the engine cannot produce as Failed', async () => {
+  it('refuses at once a platform the server cannot produce, and leaves it out of exportableTo', async () => {
     const { projectId, iterationId } = await trainedProject(COMPACT);
-    await s.train(`/projects/${projectId}/iterations/${iterationId}/export?platform=CoreML`, { method: 'POST' });
-    await s.server.idle();
-    const [e] = await json<Export[]>(s.train(`/projects/${projectId}/iterations/${iterationId}/export`));
-    expect(e).toMatchObject({ platform: 'CoreML', status: 'Failed', downloadUri: null });
+    const res = await s.train(`/projects/${projectId}/iterations/${iterationId}/export?platform=CoreML`, {
+      method: 'POST',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'BadRequestNotSupported' });
+    expect(await json(s.train(`/projects/${projectId}/iterations/${iterationId}/export`))).toEqual([]);
+    const it = await json<{ exportable: boolean; exportableTo: string[] }>(
+      s.train(`/projects/${projectId}/iterations/${iterationId}`),
+    );
+    expect(it).toMatchObject({ exportable: true, exportableTo: ['TensorFlow'] });
   });
 
   it('refuses general domains, unknown flavors and untrained iterations with Azure codes', async () => {

@@ -51,6 +51,11 @@ export class ExportService {
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
     if (!(FLAVORS[platform] ?? [null]).includes(flavor))
       throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${flavor}.`);
+    if (!this.engine.exportPlatforms[platform]?.includes(flavor))
+      throw badRequest(
+        'BadRequestNotSupported',
+        `This server does not export ${platform}${flavor ? ` (${flavor})` : ''}; see docs/exports.md for what it supports.`,
+      );
     const existing = (await this.storage.exports.list(projectId, iterationId)).find(
       (e) => e.platform === platform && e.flavor === flavor && e.status !== 'Failed',
     );

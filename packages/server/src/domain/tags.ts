@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, TagRecord, TagType } from '../storage/types.ts';
-import { badRequest, tagNotFound } from './errors.ts';
+import { badRequest, iterationNotFound, tagNotFound } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
 
@@ -15,8 +15,10 @@ export class TagService {
     private readonly limits: Limits,
   ) {}
 
-  async list(projectId: string): Promise<TagWithCount[]> {
+  /** The workspace's tags, or with `iterationId` the tags as that iteration was trained, counted over its images. */
+  async list(projectId: string, iterationId?: string): Promise<TagWithCount[]> {
     await this.projects.get(projectId);
+    if (iterationId) return this.asTrained(projectId, iterationId);
     const [tags, counts] = await Promise.all([
       this.storage.tags.list(projectId),
       this.storage.tags.imageCounts(projectId),
@@ -24,8 +26,13 @@ export class TagService {
     return tags.map((t) => ({ ...t, imageCount: counts.get(t.id) ?? 0 }));
   }
 
-  async get(projectId: string, tagId: string): Promise<TagWithCount> {
+  async get(projectId: string, tagId: string, iterationId?: string): Promise<TagWithCount> {
     await this.projects.get(projectId);
+    if (iterationId) {
+      const tag = (await this.asTrained(projectId, iterationId)).find((t) => t.id === tagId);
+      if (!tag) throw tagNotFound(tagId);
+      return tag;
+    }
     const tag = await this.storage.tags.get(projectId, tagId);
     if (!tag) throw tagNotFound(tagId);
     const counts = await this.storage.tags.imageCounts(projectId);
@@ -79,6 +86,22 @@ export class TagService {
   async delete(projectId: string, tagId: string): Promise<void> {
     await this.get(projectId, tagId);
     await this.storage.tags.delete(projectId, tagId);
+  }
+
+  private async asTrained(projectId: string, iterationId: string): Promise<TagWithCount[]> {
+    const it = await this.storage.iterations.get(projectId, iterationId);
+    if (!it) throw iterationNotFound(iterationId);
+    return Promise.all(
+      it.tags.map(async (t) => ({
+        id: t.id,
+        projectId,
+        name: t.name,
+        description: (await this.storage.tags.get(projectId, t.id))?.description ?? null,
+        type: t.type,
+        created: it.created,
+        imageCount: await this.storage.images.count(projectId, { iterationId, tagIds: [t.id] }),
+      })),
+    );
   }
 
   private checkName(name: string | undefined, others: TagRecord[]): string {

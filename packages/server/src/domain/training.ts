@@ -37,7 +37,7 @@ export class TrainingService {
   async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
     const project = await this.projects.get(projectId);
     const domain = findDomain(project.settings.domainId);
-    if (!domain || domain.type !== 'Classification')
+    if (domain?.type !== 'Classification')
       throw badRequest(
         'BadRequestNotSupported',
         'This server trains classification projects only; object detection is not supported yet.',
@@ -204,7 +204,10 @@ export class TrainingService {
         domainId: domain.id,
         classificationType: project.settings.classificationType,
         exportable: domain.exportable,
-        exportableTo: domain.exportablePlatforms.filter((p) => EXPORT_PLATFORMS.includes(p)),
+        // What this server can actually produce for the domain, not every platform Azure lists for it.
+        exportableTo: domain.exportablePlatforms.filter(
+          (p) => EXPORT_PLATFORMS.includes(p) && p in this.engine.exportPlatforms,
+        ),
         modelKey,
         evaluationKey,
       });

@@ -5,6 +5,8 @@ import type { ClassificationType, TagType } from '../storage/types.ts';
  * interface only; `tfjs-engine.ts` implements it with @cvkit/ml, and tests may substitute a fake.
  */
 export interface ClassifierEngine {
+  /** Export platforms this engine produces, with their flavors (null: the platform's default). */
+  readonly exportPlatforms: Readonly<Record<string, readonly (string | null)[]>>;
   /** Which compute backend runs (logged at start). */
   describe(): Promise<Record<string, unknown>>;
   /** Trains a classifier and evaluates it by cross-validation. */

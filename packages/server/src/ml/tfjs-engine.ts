@@ -147,6 +147,11 @@ export function createTfjsEngine(opts: { logger: Logger; features: FeatureStore 
   }
 
   return {
+    exportPlatforms: {
+      TensorFlow: [null, 'TensorFlowNormal'],
+      ONNX: [null, 'ONNX12'],
+      DockerFile: [null, 'Linux', 'ARM'],
+    },
     async describe() {
       const { info, backbone, runtime } = await start();
       return {

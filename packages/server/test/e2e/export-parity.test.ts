@@ -83,7 +83,11 @@ describe.skipIf(!datasets.length)('exports agree with the server', () => {
         .sort()
         .map((f) => tfjsZip[f]!);
       const joined = new Uint8Array(weightData.reduce((n, w) => n + w.length, 0));
-      weightData.reduce((at, w) => (joined.set(w, at), at + w.length), 0);
+      let at = 0;
+      for (const w of weightData) {
+        joined.set(w, at);
+        at += w.length;
+      }
       const graph = await tf.loadGraphModel(
         tf.io.fromMemory({
           modelTopology: manifest.modelTopology,

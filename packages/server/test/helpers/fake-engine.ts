@@ -18,6 +18,7 @@ export function fakeEngine(
 ): ClassifierEngine & { trained: number } {
   const engine = {
     trained: 0,
+    exportPlatforms: { TensorFlow: [null] },
     async describe() {
       return { backend: 'fake' };
     },

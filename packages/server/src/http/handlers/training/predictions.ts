@@ -43,6 +43,8 @@ export async function imageFromUrlBody(
 
 export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
   const maxBytes = d.config.limits.predictionImageBytes;
+  // Suggestions depend only on the iteration and the image bytes: paging through them must not re-run the model.
+  const suggestionCache = new Map<string, Suggestion>();
   return {
     QuickTestImage: async (ctx) => {
       const bytes = singleUpload(ctx, maxBytes);
@@ -129,7 +131,7 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const now = new Date().toISOString();
       const body: TrainingModels.SuggestedTagAndRegion[] = [];
       for (const image of images) {
-        const p = await suggestionsFor(d, it, model, image.contentHash);
+        const p = await suggestionsFor(d, it, model, image.contentHash, suggestionCache);
         body.push({
           id: image.id,
           project: params.projectId,
@@ -144,7 +146,14 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
     QuerySuggestedImages: async ({ params, body, baseUrl }) => {
       const it = await d.iterations.completed(params.projectId, params.iterationId);
       const token = (body ?? {}) as TrainingModels.SuggestedTagAndRegionQueryToken;
-      const rows = await suggestedUntagged(d, params.projectId, it, token.tagIds ?? undefined, token.threshold ?? 0);
+      const rows = await suggestedUntagged(
+        d,
+        params.projectId,
+        it,
+        token.tagIds ?? undefined,
+        token.threshold ?? 0,
+        suggestionCache,
+      );
       if (token.sortBy === 'UncertaintyDescending') rows.sort((a, b) => b.uncertainty - a.uncertainty);
       if (token.sortBy === 'UncertaintyAscending') rows.sort((a, b) => a.uncertainty - b.uncertainty);
       const start = token.continuation ? Number.parseInt(token.continuation, 10) || 0 : 0;
@@ -180,7 +189,7 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const it = await d.iterations.completed(params.projectId, params.iterationId);
       const filter = (body ?? {}) as TrainingModels.TagFilter;
       const tagIds = filter.tagIds?.length ? filter.tagIds : it.tags.map((t) => t.id);
-      const rows = await suggestedUntagged(d, params.projectId, it, undefined, 0);
+      const rows = await suggestedUntagged(d, params.projectId, it, undefined, 0, suggestionCache);
       const threshold = filter.threshold ?? 0;
       const counts: Record<string, number> = {};
       for (const tagId of tagIds)
@@ -192,12 +201,31 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
   };
 }
 
+type Suggestion = { predictions: ReturnType<typeof wirePredictions>; uncertainty: number };
+const SUGGESTION_CACHE_SIZE = 20_000;
+
 async function suggestionsFor(
   d: TrainingDeps,
   it: Parameters<TrainingDeps['predictions']['predict']>[0],
   model: Uint8Array,
   hash: string,
-) {
+  cache: Map<string, Suggestion>,
+): Promise<Suggestion> {
+  const key = `${it.id}:${hash}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const computed = await computeSuggestion(d, it, model, hash);
+  if (cache.size >= SUGGESTION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, computed);
+  return computed;
+}
+
+async function computeSuggestion(
+  d: TrainingDeps,
+  it: Parameters<TrainingDeps['predictions']['predict']>[0],
+  model: Uint8Array,
+  hash: string,
+): Promise<Suggestion> {
   const bytes = await d.storage.blobs.get(hash);
   const probs = bytes ? await d.engine.predict(model, await decodableBytes(bytes)) : [];
   const names = new Map(it.tags.map((t) => [t.id, t]));
@@ -223,12 +251,13 @@ async function suggestedUntagged(
   it: Parameters<TrainingDeps['predictions']['predict']>[0],
   tagIds: string[] | undefined,
   threshold: number,
+  cache: Map<string, Suggestion>,
 ) {
   const untagged = await d.storage.images.query(projectId, { taggingStatus: 'Untagged', orderBy: 'Newest' });
   const model = await d.iterations.model(it);
   const rows = [];
   for (const image of untagged) {
-    const s = await suggestionsFor(d, it, model, image.contentHash);
+    const s = await suggestionsFor(d, it, model, image.contentHash, cache);
     if (tagIds?.length && !s.predictions.some((p) => tagIds.includes(p.tagId) && p.probability >= threshold)) continue;
     rows.push({ image, ...s });
   }

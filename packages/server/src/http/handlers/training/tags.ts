@@ -7,8 +7,14 @@ const TAG_TYPES = ['Regular', 'Negative', 'GeneralProduct'] as const;
 
 export function tagHandlers(d: TrainingDeps): TrainingHandlers {
   return {
-    GetTags: async ({ params }) => ({ status: 200, body: (await d.tags.list(params.projectId)).map(wireTag) }),
-    GetTag: async ({ params }) => ({ status: 200, body: wireTag(await d.tags.get(params.projectId, params.tagId)) }),
+    GetTags: async ({ params }) => ({
+      status: 200,
+      body: (await d.tags.list(params.projectId, params.iterationId)).map(wireTag),
+    }),
+    GetTag: async ({ params }) => ({
+      status: 200,
+      body: wireTag(await d.tags.get(params.projectId, params.tagId, params.iterationId)),
+    }),
     CreateTag: async ({ params }) => ({
       status: 200,
       body: wireTag(
