@@ -152,7 +152,7 @@ export function readJson(limit: string | number) {
     parse(req, res, (err?: unknown) => {
       if (!err) {
         // Handlers walk bodies recursively (String(), JSON.stringify): a deeply nested document would overflow the
-        // stack there. The contract's bodies nest four levels at most; ASP.NET stops at 32.
+        // stack there. The contract's bodies nest four levels at most.
         if (nestedDeeperThan(req.body, MAX_JSON_DEPTH))
           return next(badRequest('BadRequest', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`));
         return next();
