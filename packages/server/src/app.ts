@@ -46,6 +46,8 @@ export interface CvkitServer {
   app: express.Express;
   storage: Storage;
   logger: Logger;
+  /** The ML engine behind training and prediction. */
+  engine: ClassifierEngine;
   /** Resolves when background jobs queued so far (training) have finished. */
   idle(): Promise<void>;
   /** Starts listening; resolves with the base URL (e.g. http://127.0.0.1:3000). */
@@ -196,6 +198,7 @@ export async function createServer(
     app,
     storage,
     logger,
+    engine,
     idle: () => queue.drain(),
     listen: () =>
       new Promise((resolve, reject) => {
