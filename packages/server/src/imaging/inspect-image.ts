@@ -54,7 +54,8 @@ export async function inspectImage(
   }
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' }).metadata();
+    // The header alone: the pixel limit is checked below so that a decompression bomb reads as too large, not corrupt.
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (e) {
     throw new UnsupportedImageError('corrupt', `The image could not be read: ${(e as Error).message}`);
   }

@@ -874,24 +874,24 @@ const badImages: BadImage[] = [
     training: 'ErrorImageFormat',
     prediction: 'BadRequestImageFormat',
   },
-  // Decompression bombs: sharp refuses the header's pixel count before decoding; it reports that as unreadable.
+  // Decompression bombs: the header's size is checked before any pixel is decoded; they are too large, not corrupt.
   {
     name: 'PNG declaring 100000×100000',
     bytes: () => pngBomb(100_000, 100_000),
-    training: 'ErrorImageFormat',
-    prediction: 'BadRequestImageFormat',
+    training: 'ErrorImageSize',
+    prediction: 'BadRequestImageDimensions',
   },
   {
     name: 'JPEG declaring 65000×65000',
     bytes: () => jpegBomb(65_000, 65_000),
-    training: 'ErrorImageFormat',
-    prediction: 'BadRequestImageFormat',
+    training: 'ErrorImageSize',
+    prediction: 'BadRequestImageDimensions',
   },
   {
     name: 'GIF declaring 65535×65535',
     bytes: () => gifBomb(65_535, 65_535),
-    training: 'ErrorImageFormat',
-    prediction: 'BadRequestImageFormat',
+    training: 'ErrorImageSize',
+    prediction: 'BadRequestImageDimensions',
   },
   {
     name: 'BMP declaring 100000×100000',
