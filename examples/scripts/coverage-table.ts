@@ -355,9 +355,9 @@ ${md(rows, ['#', 'operation', 'method and path', 'in contract', 'server', 'offic
 ## Export platforms and flavors
 
 Measured by \`examples/test/compat/official-sdk-real-engine.test.ts\` on an iteration of the General (compact) domain:
-ExportIteration for each pair, then GetExports until it ends. Platforms the engine cannot produce are accepted and
-end \`Failed\` (the reason is in the server log only), although the iteration's \`exportableTo\` lists them: see
-"Known differences". What each platform contains and how to run it: [exports.md](exports.md).
+ExportIteration for each pair, then GetExports until it ends. Platforms the engine cannot produce are refused at once
+with 400 \`BadRequestNotSupported\`, and an iteration's \`exportableTo\` lists only what this server exports.
+What each platform contains and how to run it: [exports.md](exports.md).
 
 ${
   exports.length
@@ -402,21 +402,10 @@ ${md(
 
 ## Known differences
 
-Kept as \`it.fails\` tests in \`examples/test/compat/\` (they turn red once fixed, so the mark gets removed):
+Found by these suites and fixed since (their tests in \`examples/test/compat/server-issues.test.ts\` and
+\`official-sdk-real-engine.test.ts\` now guard them): \`GetTags\`/\`GetTag\` honour \`iterationId\`; suggestions are
+computed once per iteration and image; \`exportableTo\` lists only the platforms this server exports. Still different:
 
-- \`GetTags\` / \`GetTag\` ignore \`iterationId\`: they answer the project's current tags and counts, not those the
-  iteration was trained with (\`server-issues.test.ts\`).
-- \`QuerySuggestedImages\` / \`QuerySuggestedImageCount\` run the model over every untagged image on every call; paging
-  through n images k at a time costs n²/k predictions. Azure serves the suggestions \`SuggestTagsAndRegions\` stored
-  (\`server-issues.test.ts\`).
-- An iteration's \`exportableTo\` lists every platform of its domain, but ${
-    exports.length
-      ? `only these exports were produced: ${exports
-          .filter((e) => e.status === 'Done')
-          .map((e) => `${e.platform} (${e.flavor ?? 'default'})`)
-          .join(', ')}`
-      : 'not all of them are produced'
-  } (\`official-sdk-real-engine.test.ts\`).
 - Object detection is not trained: detection projects store images and regions, but \`TrainProject\` answers 400
   \`BadRequestNotSupported\`, the four \`ObjectDetector_*\` prediction operations answer 400 on a classifier, and
   \`GetImageRegionProposals\` answers 501.
