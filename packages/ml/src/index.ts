@@ -1,13 +1,42 @@
 /**
- * @cvkit/ml: the machine-learning layer of cvkit. Pure functions and objects: no HTTP, no storage.
+ * @cvkit/ml: the machine-learning layer of cvkit. Pure functions and objects: no HTTP, no storage; the caller
+ * persists features, heads and evaluations.
  *
  * - engine/: picks tfjs-node, threaded wasm or cpu (`initEngine`, `engineInfo`).
- * - backbones/: pretrained networks from nsfwjs's bundled files, cut where features are general (`loadBackbone`).
- * - preprocess/: the one preprocessing path (EXIF orientation, centre square crop, resize, RGB 0–255).
- * - heads/: linear classifier heads fitted with L-BFGS (`fitLinear`, `activate`).
- * - export/: ONNX and TF.js graph-model exports of backbone + head.
+ * - backbones/: pretrained networks from nsfwjs's bundled files, cut where features transfer (`getBackbone`).
+ * - preprocess/: the one preprocessing path (EXIF orientation, centre square crop, resize, RGB 0–255) and views.
+ * - heads/: linear heads fitted with L-BFGS, prediction, JSON serialisation.
+ * - training/: `trainHead` (Regular / Advanced, Negative tag, class balancing, augmentation views).
+ * - evaluation/: cross-validated out-of-fold probabilities and `metricsAt(evaluation, threshold)`.
+ * - export/: ONNX, TF.js and Docker exports of backbone + head.
+ *
+ * Typical use:
+ *
+ *   await initEngine();                                            // once per process; log engineInfo()
+ *   const backbone = await getBackbone('general');                 // or 'compact', or a backbone id
+ *   const views = trainingViews('Regular', true);                   // the views to embed for training
+ *   const { features } = await embedViews(backbone, bytes, views); // cache per (sha256, backbone.cacheKey, view)
+ *   const { head, evaluation } = await trainHead({
+ *     backbone, tagIds, tagTypes, classificationType: 'Multiclass',
+ *     images: [{ features, tags: [0] }, ...], trainingType: 'Regular', augment: true, seed: 1,
+ *   });
+ *   const stored = serializeHead(head);                            // JSON text
+ *   const performance = metricsAt(evaluation!, 0.5);               // any threshold, no retraining
+ *   const predictions = await classify(deserializeHead(stored), backbone, bytes);
+ *
+ * Errors are typed: ImageDecodeError (and ImageTooLargeError), TrainingInputError, HeadFormatError, EngineError,
+ * all extending MlError.
  */
-export { type Backbone, type BackboneSpec, loadBackbone } from './backbones/backbone.ts';
+
+// Backbones
+export {
+  type Backbone,
+  type BackboneSpec,
+  backboneVersion,
+  type FeatureTap,
+  featureDim,
+  loadBackbone,
+} from './backbones/backbone.ts';
 export { loadBundledModel, type NsfwjsModelName } from './backbones/nsfwjs-files.ts';
 export {
   type BestBackbone,
@@ -19,9 +48,84 @@ export {
   type OnnxBackboneOptions,
   type OrtLoader,
 } from './backbones/onnx-backbone.ts';
-export { type EngineInfo, engineInfo, getTf, initEngine } from './engine/engine.ts';
+export { type Pooling, pooledSize, poolFeatureMap } from './backbones/pooling.ts';
+export {
+  BACKBONE_SPECS,
+  DOMAIN_BACKBONES,
+  type DomainKind,
+  getBackbone,
+  getBackboneWithRuntime,
+} from './backbones/registry.ts';
+export { classify, type EmbeddedViews, type EmbedOptions, embedViews } from './embed.ts';
+// Engine
+export {
+  type BackendName,
+  type EngineInfo,
+  type EngineOptions,
+  engineInfo,
+  getTf,
+  initEngine,
+} from './engine/engine.ts';
+// Errors
 export * from './errors.ts';
+// Evaluation
+export {
+  accuracy,
+  averagePrecision,
+  type ClassificationType,
+  type EvaluationData,
+  type Metrics,
+  metricsAt,
+  predictedTags,
+  type TagMetrics,
+  type TagType,
+} from './evaluation/metrics.ts';
+// Exports (ONNX, TF.js, Docker)
 export * from './export/index.ts';
-export { type FitProblem, fitLinear } from './heads/fit.ts';
-export { type Activation, activate, type LinearModel } from './heads/linear-model.ts';
-export { mirrorHorizontally, type PreprocessedImage, preprocess } from './preprocess/preprocess.ts';
+// Heads
+export { type FitProblem, type FitResult, fitLinear } from './heads/fit.ts';
+export {
+  type BackboneRef,
+  type Head,
+  type HeadTrainingInfo,
+  type NegativeSource,
+  predict,
+  type TagPrediction,
+  type TrainingType,
+  tagProbabilities,
+} from './heads/head.ts';
+export { type Activation, activate, type LinearModel, meanFeatures } from './heads/linear-model.ts';
+export { deserializeHead, serializeHead } from './heads/serialize.ts';
+// Preprocessing, views, embedding
+export {
+  type CropBox,
+  cropRect,
+  DEFAULT_MAX_INPUT_PIXELS,
+  describePreprocessing,
+  mirrorHorizontally,
+  PREPROCESSING_VERSION,
+  type PreprocessedImage,
+  type PreprocessingDescription,
+  type PreprocessOptions,
+  preprocess,
+} from './preprocess/preprocess.ts';
+export {
+  CANONICAL_VIEW,
+  type ImageFeatures,
+  isViewName,
+  preprocessViews,
+  VIEW_CROPS,
+  VIEW_NAMES,
+  type ViewName,
+} from './preprocess/views.ts';
+// Training
+export type { TrainingImage } from './training/problem.ts';
+export {
+  ADVANCED_L2_FACTORS,
+  DEFAULT_ADVANCED_BUDGET_MS,
+  type TrainHeadOptions,
+  type TrainHeadResult,
+  type TrainingProgress,
+  trainHead,
+} from './training/train-head.ts';
+export { predictionViewsFor, trainingViewGroups, trainingViews } from './training/views.ts';

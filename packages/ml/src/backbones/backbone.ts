@@ -1,5 +1,5 @@
 /**
- * A pretrained network cut where its features are general, turned into `embed(images) → Float32Array[]`.
+ * A pretrained network cut where its features transfer well, as `embed(images) → Float32Array[]`.
  */
 import type { GraphModel, LayersModel, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { getTf } from '../engine/engine.ts';
@@ -10,12 +10,17 @@ import {
   type PreprocessingDescription,
 } from '../preprocess/preprocess.ts';
 import { type BundledModel, loadBundledModel, type NsfwjsModelName } from './nsfwjs-files.ts';
+import { type Pooling, pooledSize, poolFeatureMap } from './pooling.ts';
 
-/** Where features are read: a graph node (GraphModel) or layer name (LayersModel), mean-pooled over space. */
+/**
+ * Where features are read: a graph node (GraphModel) or layer name (LayersModel). A 4-D output (NHWC) is pooled
+ * over space (`pooling`, default mean); a 2-D output is taken as is. Several taps are concatenated in order.
+ */
 export interface FeatureTap {
   name: string;
   /** Channels at that point; checked at load. */
   channels: number;
+  pooling?: Pooling;
 }
 
 export interface BackboneSpec {
@@ -27,10 +32,12 @@ export interface BackboneSpec {
   model: NsfwjsModelName;
   format: 'graph' | 'layers';
   inputSize: number;
-  /** The network's input is `pixel * inputScale + inputOffset` for pixels in 0–255. */
+  /** The network sees `pixel * inputScale + inputOffset` for pixels in 0–255. */
   inputScale: number;
   inputOffset: number;
   taps: FeatureTap[];
+  /** L2 strength heads use by default with these features (chosen by cross-validation, see README). */
+  defaultL2?: number;
 }
 
 export interface Backbone {
@@ -44,14 +51,20 @@ export interface Backbone {
   readonly dim: number;
   readonly preprocessing: PreprocessingDescription;
   /**
-   * Features for images of `inputSize`² × 3 RGB values in 0–255 (NHWC, as `preprocess` returns). Batched;
-   * results do not depend on how images are grouped into batches.
+   * Features of images given as inputSize² × 3 RGB values in 0–255 (NHWC, as `preprocess` returns). Batched;
+   * each image's features are the same whatever batch it is computed in.
    */
   embed(images: readonly Float32Array[]): Promise<Float32Array[]>;
   dispose(): void;
 }
 
-const DEFAULT_BATCH = 8;
+/** Images per forward pass: enough to amortise per-call overhead, small enough to keep memory flat. */
+const BATCH = 4;
+
+/** Size of a spec's feature vector. */
+export function featureDim(spec: BackboneSpec): number {
+  return spec.taps.reduce((sum, t) => sum + pooledSize(t.pooling ?? 'mean', t.channels), 0);
+}
 
 /**
  * A backbone's `version`: what its features depend on (weights, feature revision, preprocessing). Shared by every
@@ -70,6 +83,7 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
   if (spec.format === 'graph') {
     const model: GraphModel = await tf.loadGraphModel(handler);
     const names = spec.taps.map((t) => t.name);
+    // Only the nodes the taps need are executed: a tap inside the network skips everything after it.
     run = (input) => {
       const out = model.execute(input, names);
       return Array.isArray(out) ? out : [out];
@@ -84,28 +98,55 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
     };
     disposeModel = () => full.dispose();
   }
-  const dim = spec.taps.reduce((sum, t) => sum + t.channels, 0);
+  const dim = featureDim(spec);
   const size = spec.inputSize;
   const pixels = size * size * 3;
 
-  const forward = (batch: readonly Float32Array[]): Float32Array => {
+  const forward = (batch: readonly Float32Array[]): Float32Array[] => {
     const flat = new Float32Array(batch.length * pixels);
     batch.forEach((img, i) => {
       flat.set(img, i * pixels);
     });
-    return tf.tidy(() => {
+    const outputs = tf.tidy(() => {
       const x = tf.tensor4d(flat, [batch.length, size, size, 3]).mul(spec.inputScale).add(spec.inputOffset) as Tensor4D;
-      const pooled = run(x).map((t) => (t.rank === 4 ? t.mean([1, 2]) : t.reshape([batch.length, -1])));
-      const features = pooled.length === 1 ? pooled[0]! : tf.concat(pooled, 1);
-      return features.dataSync() as Float32Array;
+      return run(x);
     });
+    try {
+      // Pooling happens in JavaScript with float64 sums: identical for an image whatever batch it is in.
+      const parts = outputs.map((t, k) => {
+        const tap = spec.taps[k]!;
+        const values = t.dataSync() as Float32Array;
+        const channels = t.shape[t.rank - 1]!;
+        if (channels !== tap.channels) {
+          throw new Error(`backbone ${spec.id}: tap ${tap.name} has ${channels} channels, spec says ${tap.channels}`);
+        }
+        const positions = t.rank === 4 ? t.shape[1]! * t.shape[2]! : 1;
+        const per = positions * channels;
+        return Array.from({ length: batch.length }, (_, i) => {
+          const slice = values.subarray(i * per, (i + 1) * per);
+          return t.rank === 4 ? poolFeatureMap(slice, positions, channels, tap.pooling ?? 'mean') : slice.slice();
+        });
+      });
+      return batch.map((_, i) => {
+        if (parts.length === 1) return parts[0]![i]!;
+        const out = new Float32Array(dim);
+        let offset = 0;
+        for (const p of parts) {
+          out.set(p[i]!, offset);
+          offset += p[i]!.length;
+        }
+        return out;
+      });
+    } finally {
+      for (const t of outputs) t.dispose();
+    }
   };
 
-  // One warm-up pass: the first execution allocates kernels and is several times slower.
+  // Warm-up: the first execution allocates kernels and is several times slower than the next ones.
   const warm = forward([new Float32Array(pixels)]);
-  if (warm.length !== dim) {
+  if (warm[0]!.length !== dim) {
     disposeModel();
-    throw new Error(`backbone ${spec.id}: taps give ${warm.length} features, spec says ${dim}`);
+    throw new Error(`backbone ${spec.id}: taps give ${warm[0]!.length} features, spec says ${dim}`);
   }
 
   const version = backboneVersion(spec, bundled);
@@ -124,12 +165,10 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
         }
       }
       const out: Float32Array[] = [];
-      for (let start = 0; start < images.length; start += DEFAULT_BATCH) {
-        const batch = images.slice(start, start + DEFAULT_BATCH);
-        const flat = forward(batch);
-        for (let i = 0; i < batch.length; i++) out.push(flat.slice(i * dim, (i + 1) * dim));
+      for (let start = 0; start < images.length; start += BATCH) {
+        out.push(...forward(images.slice(start, start + BATCH)));
         // Let the event loop breathe between batches of a large embedding job.
-        if (start + DEFAULT_BATCH < images.length) await new Promise((r) => setImmediate(r));
+        if (start + BATCH < images.length) await new Promise((r) => setImmediate(r));
       }
       return out;
     },

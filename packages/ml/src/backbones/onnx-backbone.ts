@@ -100,6 +100,11 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   if (spec.format !== 'graph' || spec.taps.length !== 1 || !tap) {
     throw new Error(`backbone ${spec.id}: the ONNX converter handles graph models with one feature tap`);
   }
+  if ((tap.pooling ?? 'mean') !== 'mean') {
+    throw new Error(
+      `backbone ${spec.id}: ${tap.pooling} pooling runs on TF.js only (the ONNX converter reads pooled nodes)`,
+    );
+  }
 
   const bundled = loadBundledModel(spec.model);
   const built = buildOnnxFeatureModel(

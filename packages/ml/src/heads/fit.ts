@@ -1,83 +1,197 @@
 /**
- * Fit a LinearModel by minimising an L2-regularised, sample-weighted logistic loss with L-BFGS.
+ * Fit a LinearModel by minimising an L2-regularised, weighted logistic loss (softmax cross-entropy or per-output
+ * binary cross-entropy) with L-BFGS, solved in the span of the training rows.
  *
- * Features are standardised (zero mean, unit variance per dimension, from the training rows) while optimising so
- * one L2 strength suits every backbone and the problem is well conditioned; the scaling is folded back into the
- * weights at the end. The bias is not regularised (apart from a tiny term that keeps it finite when a tag is on
- * every image or none).
+ * Why the span: features have thousands of dimensions (9316 for the bilinear backbone) but a project has at most a
+ * few hundred images, and the optimal weights of an L2-regularised linear model are a combination of the training
+ * rows (representer theorem). So each fit works on the rows' Gram matrix: centre it, factor it as L·Lᵀ (pivoted
+ * Cholesky, L is rows × rank), optimise the small problem Z = L·B + b with penalty ‖B‖², and map B back to weights
+ * in feature space. That is exactly the same optimum as optimising the weights directly, for a fraction of the cost,
+ * and the Gram matrix of all rows is computed once per training job and shared by every fold and candidate.
+ *
+ * Features are centred on the training rows and divided by one global scale (the root mean variance per dimension),
+ * so a single L2 strength suits any backbone. The bias is not penalised beyond a tiny term that keeps it finite when
+ * a tag is on every image or none.
  */
 import { type LbfgsOptions, minimizeLbfgs } from './lbfgs.ts';
 import { type Activation, type LinearModel, sigmoid } from './linear-model.ts';
 
+const BIAS_L2 = 1e-6;
+/** Pivoted Cholesky stops when the largest remaining variance is below this fraction of the largest one. */
+const RANK_TOLERANCE = 1e-10;
+
+/** Rows of a training job and their Gram matrix (row i · row j), computed once. */
+export interface RowSet {
+  rows: readonly Float32Array[];
+  dim: number;
+  /** rows × rows, symmetric. */
+  gram: Float64Array;
+}
+
+/** Gram matrix with float64 sums, yielding every few rows so a long job does not block the event loop. */
+export async function buildRowSet(rows: readonly Float32Array[], onChunk?: () => Promise<void>): Promise<RowSet> {
+  const n = rows.length;
+  const dim = rows[0]?.length ?? 0;
+  const gram = new Float64Array(n * n);
+  const budget = 5e7; // multiply-adds between yields (~50 ms)
+  let work = 0;
+  for (let i = 0; i < n; i++) {
+    const a = rows[i]!;
+    if (a.length !== dim) throw new Error(`row ${i} has ${a.length} values, expected ${dim}`);
+    for (let j = i; j < n; j++) {
+      const b = rows[j]!;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += a[d]! * b[d]!;
+      gram[i * n + j] = s;
+      gram[j * n + i] = s;
+    }
+    work += (n - i) * dim;
+    if (onChunk && work > budget) {
+      work = 0;
+      await onChunk();
+    }
+  }
+  return { rows, dim, gram };
+}
+
+/** A fit on explicit rows (the Gram matrix is computed for this fit alone). */
 export interface FitProblem {
   activation: Activation;
-  /** Training rows (one per image view), all of the same length. */
+  /** Training rows, all of the same length. */
   rows: readonly Float32Array[];
+  outputs: number;
   /** rows × outputs targets in [0, 1]: one-hot for softmax, independent 0/1 per output for sigmoid. */
   targets: Float32Array;
-  outputs: number;
-  /**
-   * Weight of each (row, output) term for sigmoid, or of each row (length = rows) for softmax. Lets callers balance
-   * classes and make every image count once however many views it has.
-   */
+  /** Per row (softmax) or per row × output (sigmoid); lets callers balance classes. */
   weights: Float32Array;
-  /** L2 strength on standardised weights, relative to the mean loss. */
+  /** L2 strength on centred, globally scaled features, relative to the mean loss. */
   l2: number;
 }
 
-const BIAS_L2 = 1e-6;
+/** A fit on a subset of a shared RowSet (cross-validation folds reuse one Gram matrix). */
+export interface SubsetFitProblem extends Omit<FitProblem, 'rows'> {
+  set: RowSet;
+  /** Rows (indices into set.rows) this fit trains on; targets and weights follow this order. */
+  subset: readonly number[];
+}
 
 export interface FitResult {
   model: LinearModel;
   iterations: number;
   converged: boolean;
   loss: number;
+  rank: number;
 }
 
-export async function fitLinear(
-  problem: FitProblem,
-  lbfgs: Partial<LbfgsOptions> = {},
-  warmStart?: Float64Array,
-): Promise<FitResult & { params: Float64Array }> {
-  const { rows, targets, outputs: k, weights, activation, l2 } = problem;
-  const n = rows.length;
-  if (n === 0) throw new Error('fitLinear: no rows');
-  const d = rows[0]!.length;
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (const r of rows) for (let i = 0; i < d; i++) mean[i]! += r[i]!;
-  for (let i = 0; i < d; i++) mean[i]! /= n;
-  for (const r of rows) {
-    for (let i = 0; i < d; i++) {
-      const c = r[i]! - mean[i]!;
-      std[i]! += c * c;
-    }
-  }
-  // Constant dimensions (dead ReLUs) get unit scale instead of a division by zero.
-  for (let i = 0; i < d; i++) std[i] = Math.sqrt(std[i]! / n) || 1;
-  const x = new Float32Array(n * d);
-  rows.forEach((r, j) => {
-    for (let i = 0; i < d; i++) x[j * d + i] = (r[i]! - mean[i]!) / std[i]!;
-  });
+interface Factor {
+  /** m × rank, row-major, in subset order. */
+  l: Float64Array;
+  rank: number;
+  /** Subset positions of the pivots, in pivot order. */
+  pivots: number[];
+}
 
+/** Pivoted (rank-revealing) Cholesky of a PSD matrix: a ≈ L·Lᵀ. */
+async function pivotedCholesky(a: Float64Array, m: number, onChunk?: () => Promise<void>): Promise<Factor> {
+  const diag = new Float64Array(m);
+  for (let i = 0; i < m; i++) diag[i] = a[i * m + i]!;
+  const maxDiag = Math.max(0, ...diag);
+  const columns: Float64Array[] = [];
+  const pivots: number[] = [];
+  const used = new Uint8Array(m);
+  let work = 0;
+  while (columns.length < m) {
+    let p = -1;
+    for (let i = 0; i < m; i++) if (!used[i] && (p < 0 || diag[i]! > diag[p]!)) p = i;
+    if (p < 0 || !(diag[p]! > RANK_TOLERANCE * maxDiag) || diag[p]! <= 0) break;
+    const pivotValue = Math.sqrt(diag[p]!);
+    const col = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      if (used[i]) continue;
+      let v = a[i * m + p]!;
+      for (const c of columns) v -= c[i]! * c[p]!;
+      col[i] = v / pivotValue;
+    }
+    col[p] = pivotValue;
+    used[p] = 1;
+    work += m * columns.length;
+    if (onChunk && work > 5e7) {
+      work = 0;
+      await onChunk();
+    }
+    for (let i = 0; i < m; i++) if (!used[i]) diag[i]! -= col[i]! * col[i]!;
+    columns.push(col);
+    pivots.push(p);
+  }
+  const rank = columns.length;
+  const l = new Float64Array(m * rank);
+  // Column k is zero on the rows pivoted before it, so L is lower triangular in pivot order.
+  columns.forEach((col, k) => {
+    for (let i = 0; i < m; i++) l[i * rank + k] = col[i]!;
+  });
+  return { l, rank, pivots };
+}
+
+export async function fitLinear(problem: FitProblem, lbfgs: Partial<LbfgsOptions> = {}): Promise<FitResult> {
+  const { rows, ...rest } = problem;
+  if (rows.length === 0) throw new Error('fitLinear: no rows');
+  const onChunk = lbfgs.onProgress ? async () => void (await lbfgs.onProgress?.()) : undefined;
+  const set = await buildRowSet(rows, onChunk);
+  return fitSubset({ ...rest, set, subset: rows.map((_, i) => i) }, lbfgs);
+}
+
+export async function fitSubset(problem: SubsetFitProblem, lbfgs: Partial<LbfgsOptions> = {}): Promise<FitResult> {
+  const onChunk = lbfgs.onProgress ? async () => void (await lbfgs.onProgress?.()) : undefined;
+  const { activation, set, subset, outputs: k, targets, weights, l2 } = problem;
+  const m = subset.length;
+  const d = set.dim;
+  const n = set.rows.length;
+
+  // Centre the Gram matrix on the subset: Gc = H·G·H with H = I − 11ᵀ/m.
+  const g = new Float64Array(m * m);
+  const rowMean = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const gi = subset[i]! * n;
+    let s = 0;
+    for (let j = 0; j < m; j++) {
+      const v = set.gram[gi + subset[j]!]!;
+      g[i * m + j] = v;
+      s += v;
+    }
+    rowMean[i] = s / m;
+  }
+  let total = 0;
+  for (let i = 0; i < m; i++) total += rowMean[i]!;
+  total /= m;
+  let trace = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) g[i * m + j] = g[i * m + j]! - rowMean[i]! - rowMean[j]! + total;
+    trace += g[i * m + i]!;
+  }
+  // One global scale: the root of the mean per-dimension variance.
+  const scale = Math.sqrt(trace / (m * d)) || 1;
+  for (let i = 0; i < g.length; i++) g[i]! /= scale * scale;
+
+  const { l, rank, pivots } = await pivotedCholesky(g, m, onChunk);
+  const r = rank;
   const perOutputWeights = activation === 'sigmoid';
   let totalWeight = 0;
   for (const w of weights) totalWeight += w;
   if (perOutputWeights) totalWeight /= k;
   const norm = 1 / Math.max(totalWeight, 1e-12);
-  const wOffset = 0;
-  const bOffset = k * d;
+  const bOffset = k * r;
   const z = new Float64Array(k);
 
+  // Parameters: B (k × r, row-major by output) then the k biases.
   const objective = (params: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
-    for (let j = 0; j < n; j++) {
-      const xo = j * d;
+    for (let i = 0; i < m; i++) {
+      const li = i * r;
       for (let o = 0; o < k; o++) {
         let s = params[bOffset + o]!;
-        const wo = wOffset + o * d;
-        for (let i = 0; i < d; i++) s += params[wo + i]! * x[xo + i]!;
+        const bo = o * r;
+        for (let t = 0; t < r; t++) s += params[bo + t]! * l[li + t]!;
         z[o] = s;
       }
       if (activation === 'softmax') {
@@ -86,35 +200,35 @@ export async function fitLinear(
         let sum = 0;
         for (let o = 0; o < k; o++) sum += Math.exp(z[o]! - max);
         const lse = max + Math.log(sum);
-        const w = weights[j]! * norm;
+        const w = weights[i]! * norm;
         for (let o = 0; o < k; o++) {
-          const t = targets[j * k + o]!;
+          const t = targets[i * k + o]!;
           if (t > 0) loss += w * t * (lse - z[o]!);
-          const r = w * (Math.exp(z[o]! - lse) - t);
-          if (r === 0) continue;
-          grad[bOffset + o]! += r;
-          const wo = wOffset + o * d;
-          for (let i = 0; i < d; i++) grad[wo + i]! += r * x[xo + i]!;
+          const res = w * (Math.exp(z[o]! - lse) - t);
+          if (res === 0) continue;
+          grad[bOffset + o]! += res;
+          const bo = o * r;
+          for (let q = 0; q < r; q++) grad[bo + q]! += res * l[li + q]!;
         }
       } else {
         for (let o = 0; o < k; o++) {
-          const t = targets[j * k + o]!;
-          const w = weights[j * k + o]! * norm;
+          const t = targets[i * k + o]!;
+          const w = weights[i * k + o]! * norm;
           const v = z[o]!;
-          // log(1 + e^v) - t·v, computed without overflow.
+          // log(1 + e^v) − t·v without overflow.
           loss += w * (Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))) - t * v);
-          const r = w * (sigmoid(v) - t);
-          if (r === 0) continue;
-          grad[bOffset + o]! += r;
-          const wo = wOffset + o * d;
-          for (let i = 0; i < d; i++) grad[wo + i]! += r * x[xo + i]!;
+          const res = w * (sigmoid(v) - t);
+          if (res === 0) continue;
+          grad[bOffset + o]! += res;
+          const bo = o * r;
+          for (let q = 0; q < r; q++) grad[bo + q]! += res * l[li + q]!;
         }
       }
     }
-    for (let i = 0; i < k * d; i++) {
-      const p = params[wOffset + i]!;
+    for (let q = 0; q < k * r; q++) {
+      const p = params[q]!;
       loss += 0.5 * l2 * p * p;
-      grad[wOffset + i]! += l2 * p;
+      grad[q]! += l2 * p;
     }
     for (let o = 0; o < k; o++) {
       const p = params[bOffset + o]!;
@@ -124,18 +238,43 @@ export async function fitLinear(
     return loss;
   };
 
-  const start = warmStart && warmStart.length === k * (d + 1) ? warmStart : new Float64Array(k * (d + 1));
-  const result = await minimizeLbfgs(objective, start, lbfgs);
-  const p = result.x;
-  // Fold the standardisation back in: w·(x-μ)/σ + b = (w/σ)·x + (b - Σ w·μ/σ).
+  const result = await minimizeLbfgs(objective, new Float64Array(k * (r + 1)), lbfgs);
+  const params = result.x;
+
+  // Back to feature space. With pivot rows P, L[P] = L11 is lower triangular and the weights on the centred,
+  // scaled rows are A = L11⁻ᵀ·B on the pivots (zero elsewhere): then G·A = L·B and ‖W‖² = ‖B‖².
+  const coef = new Float64Array(r * k);
+  for (let o = 0; o < k; o++) {
+    for (let t = r - 1; t >= 0; t--) {
+      let s = params[o * r + t]!;
+      for (let u = t + 1; u < r; u++) s -= l[pivots[u]! * r + t]! * coef[u * k + o]!;
+      coef[t * k + o] = s / l[pivots[t]! * r + t]!;
+    }
+  }
+  // W = Σ_t A_t · (x_t − μ) / scale, folded into raw-feature weights and bias.
+  const mean = new Float64Array(d);
+  for (const i of subset) {
+    const row = set.rows[i]!;
+    for (let q = 0; q < d; q++) mean[q]! += row[q]!;
+  }
+  for (let q = 0; q < d; q++) mean[q]! /= m;
+  const w = new Float64Array(k * d);
+  for (let t = 0; t < r; t++) {
+    const row = set.rows[subset[pivots[t]!]!]!;
+    for (let o = 0; o < k; o++) {
+      const a = coef[t * k + o]! / (scale * scale);
+      if (a === 0) continue;
+      const wo = o * d;
+      for (let q = 0; q < d; q++) w[wo + q]! += a * (row[q]! - mean[q]!);
+    }
+  }
   const modelWeights = new Float32Array(k * d);
   const bias = new Float32Array(k);
   for (let o = 0; o < k; o++) {
-    let b = p[bOffset + o]!;
-    for (let i = 0; i < d; i++) {
-      const w = p[wOffset + o * d + i]! / std[i]!;
-      modelWeights[o * d + i] = w;
-      b -= w * mean[i]!;
+    let b = params[bOffset + o]!;
+    for (let q = 0; q < d; q++) {
+      modelWeights[o * d + q] = w[o * d + q]!;
+      b -= w[o * d + q]! * mean[q]!;
     }
     bias[o] = b;
   }
@@ -144,6 +283,6 @@ export async function fitLinear(
     iterations: result.iterations,
     converged: result.converged,
     loss: result.loss,
-    params: p,
+    rank,
   };
 }

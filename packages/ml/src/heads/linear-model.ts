@@ -51,13 +51,12 @@ export function activate(model: LinearModel, features: Float32Array): Float64Arr
   return z;
 }
 
-/** Average the outputs over several views of one image (test-time augmentation). */
-export function activateViews(model: LinearModel, views: readonly Float32Array[]): Float64Array {
-  const out = new Float64Array(model.outputs);
-  for (const v of views) {
-    const p = activate(model, v);
-    for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
-  }
-  for (let i = 0; i < out.length; i++) out[i]! /= views.length;
+/** Mean of several feature vectors (the views of one image); heads are trained and applied on view means. */
+export function meanFeatures(views: readonly Float32Array[]): Float32Array {
+  if (views.length === 1) return views[0]!;
+  const out = new Float32Array(views[0]!.length);
+  const acc = new Float64Array(out.length);
+  for (const v of views) for (let i = 0; i < acc.length; i++) acc[i]! += v[i]!;
+  for (let i = 0; i < out.length; i++) out[i] = acc[i]! / views.length;
   return out;
 }

@@ -1,0 +1,201 @@
+/**
+ * Classification benchmark on the shared data sets, through the public API (embedViews → trainHead → metrics).
+ * Prints one JSON document (and writes it to bench-results/classification.json).
+ *
+ *   npm run bench -w @cvkit/ml            (BENCH_SEEDS=n for the number of fold shuffles, default 3)
+ *
+ * Accuracy is top-1 over the out-of-fold predictions of k-fold cross-validation (k = 5 here) on all labelled images
+ * of a set, the same evaluation trainHead returns to the server; "heldOut" trains on train/ and predicts test/
+ * where a set has one (1–3 images, so only a sanity check). Features are cached in bench-results/feature-cache
+ * (keyed by backbone cache key) so reruns only retrain heads.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  accuracy,
+  type Backbone,
+  embedViews,
+  engineInfo,
+  getBackboneWithRuntime,
+  type ImageFeatures,
+  initEngine,
+  metricsAt,
+  predict,
+  type TrainingType,
+  trainHead,
+  VIEW_NAMES,
+  type ViewName,
+} from '../src/index.ts';
+import { type Dataset, loadDataset } from './datasets.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS = path.resolve(HERE, '..', 'bench-results');
+const SEEDS = Math.max(1, Number(process.env.BENCH_SEEDS) || 3);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, d = 4) => Number(x.toFixed(d));
+
+/** Features of every image of a data set under every view, cached on disk per backbone cache key. */
+async function datasetFeatures(backbone: Backbone, ds: Dataset): Promise<Map<string, ImageFeatures>> {
+  const key = createHash('sha256').update(backbone.cacheKey).digest('hex').slice(0, 16);
+  const dir = path.join(RESULTS, 'feature-cache', `${backbone.id}-${key}`);
+  const file = path.join(dir, `${ds.name}.bin`);
+  const views: readonly ViewName[] = VIEW_NAMES;
+  const out = new Map<string, ImageFeatures>();
+  const per = views.length * backbone.dim;
+  if (existsSync(file)) {
+    const buf = readFileSync(file);
+    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    if (all.length === ds.images.length * per) {
+      ds.images.forEach((img, i) => {
+        const f: ImageFeatures = {};
+        views.forEach((v, j) => {
+          f[v] = all.slice(i * per + j * backbone.dim, i * per + (j + 1) * backbone.dim);
+        });
+        out.set(img.file, f);
+      });
+      return out;
+    }
+  }
+  const all = new Float32Array(ds.images.length * per);
+  for (const [i, img] of ds.images.entries()) {
+    const { features } = await embedViews(backbone, readFileSync(img.path), views);
+    views.forEach((v, j) => {
+      all.set(features[v]!, i * per + j * backbone.dim);
+    });
+    out.set(img.file, features);
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, Buffer.from(all.buffer));
+  return out;
+}
+
+interface Config {
+  backbone: string;
+  trainingType: TrainingType;
+  augment: boolean;
+}
+
+async function crossValidate(ds: Dataset, features: Map<string, ImageFeatures>, backbone: Backbone, cfg: Config) {
+  const tagIds = ds.tags;
+  const images = ds.images.map((img) => ({ features: features.get(img.file)!, tags: [tagIds.indexOf(img.tag)] }));
+  const accs: number[] = [];
+  const times: number[] = [];
+  const aps: number[] = [];
+  let l2: number[] = [];
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const t0 = performance.now();
+    const { head, evaluation } = await trainHead({
+      backbone: { ...backbone, defaultL2: backbone.spec.defaultL2 },
+      tagIds,
+      tagTypes: tagIds.map(() => 'Regular'),
+      images,
+      classificationType: 'Multiclass',
+      trainingType: cfg.trainingType,
+      augment: cfg.augment,
+      seed,
+    });
+    times.push(performance.now() - t0);
+    accs.push(accuracy(evaluation!));
+    aps.push(metricsAt(evaluation!, 0.5).averagePrecision ?? 0);
+    l2 = [...l2, head.training.l2];
+  }
+  return {
+    ...cfg,
+    folds: 5,
+    seeds: SEEDS,
+    accuracy: round(median(accs)),
+    accuracyPerSeed: accs.map((a) => round(a)),
+    meanAveragePrecision: round(median(aps)),
+    chosenL2: l2,
+    trainSecondsMedian: round(median(times) / 1000, 2),
+  };
+}
+
+async function heldOut(ds: Dataset, features: Map<string, ImageFeatures>, backbone: Backbone, cfg: Config) {
+  const train = ds.images.filter((i) => i.split === 'train');
+  const test = ds.images.filter((i) => i.split === 'test');
+  if (test.length === 0) return null;
+  const { head } = await trainHead({
+    backbone: { ...backbone, defaultL2: backbone.spec.defaultL2 },
+    tagIds: ds.tags,
+    tagTypes: ds.tags.map(() => 'Regular'),
+    images: train.map((img) => ({ features: features.get(img.file)!, tags: [ds.tags.indexOf(img.tag)] })),
+    classificationType: 'Multiclass',
+    trainingType: cfg.trainingType,
+    augment: cfg.augment,
+    evaluate: false,
+    seed: 1,
+  });
+  const correct = test.filter((img) => predict(head, features.get(img.file)!)[0]!.tagId === img.tag).length;
+  return { correct, total: test.length };
+}
+
+async function main() {
+  const started = Date.now();
+  await initEngine();
+  const names = (process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small')
+    .split(',')
+    .filter(Boolean);
+  const results: unknown[] = [];
+  const loadBefore = os.loadavg();
+  for (const name of names) {
+    const ds = loadDataset(name);
+    if (!ds) {
+      results.push({ dataset: name, skipped: 'not found (set CVKIT_SHARED_DIR)' });
+      continue;
+    }
+    const hard = name === 'mlnet-flowers-small';
+    const configs: Config[] = hard
+      ? [
+          { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: false },
+          { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: true },
+          { backbone: 'mnv2-140-gap', trainingType: 'Advanced', augment: true },
+          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: false },
+          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
+          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Advanced', augment: true },
+        ]
+      : [
+          { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: true },
+          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
+        ];
+    for (const cfg of configs) {
+      const { backbone, runtime } = await getBackboneWithRuntime(cfg.backbone);
+      const features = await datasetFeatures(backbone, ds);
+      const cv = await crossValidate(ds, features, backbone, cfg);
+      const held = await heldOut(ds, features, backbone, cfg);
+      const row = {
+        dataset: name,
+        images: ds.images.length,
+        tags: ds.tags.length,
+        embedRuntime: runtime.name,
+        ...cv,
+        heldOut: held,
+      };
+      results.push(row);
+      process.stderr.write(`${JSON.stringify(row)}\n`);
+    }
+  }
+  const doc = {
+    benchmark: 'classification',
+    date: new Date().toISOString(),
+    engine: engineInfo(),
+    node: process.version,
+    cpus: os.cpus().length,
+    loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: os.loadavg().map((l) => round(l, 2)) },
+    seconds: round((Date.now() - started) / 1000, 1),
+    results,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, 'classification.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,233 @@
+/**
+ * Train a head on cached features, with Custom Vision's cross-validated evaluation.
+ *
+ * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
+ * all images. Advanced: five crop groups per image instead of one (more augmentation) and a bounded search over
+ * L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
+ * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
+ * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
+ *
+ * Runs on the caller's event loop and yields between chunks of work (see yieldToEventLoop), so a server keeps
+ * answering while it trains.
+ */
+import { TrainingInputError } from '../errors.ts';
+import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
+import type { ClassificationType, EvaluationData, TagType } from '../evaluation/metrics.ts';
+import { buildRowSet, fitSubset, type RowSet } from '../heads/fit.ts';
+import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
+import { meanFeatures } from '../heads/linear-model.ts';
+import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
+import { yieldToEventLoop } from '../util/yield.ts';
+import { type LabelLayout, layoutLabels, type TrainingImage } from './problem.ts';
+import { predictionViewsFor, trainingViewGroups, trainingViews } from './views.ts';
+
+/** Candidate L2 strengths for Advanced, as multiples of the backbone's default, most likely first. */
+export const ADVANCED_L2_FACTORS = [1, 0.3, 3, 0.1, 10] as const;
+export const DEFAULT_ADVANCED_BUDGET_MS = 120_000;
+
+export interface TrainHeadOptions {
+  backbone: BackboneRef & { preprocessing: PreprocessingDescription; defaultL2?: number };
+  tagIds: string[];
+  tagTypes: TagType[];
+  images: TrainingImage[];
+  classificationType: ClassificationType;
+  trainingType?: TrainingType;
+  /** Use augmented views (mirror; Advanced also crops). The server maps image-processing settings to it. */
+  augment?: boolean;
+  /** Weight classes inversely to their frequency. Default true. */
+  balance?: boolean;
+  seed?: number;
+  /** Cross-validate to produce the evaluation. Default true (Advanced always cross-validates). */
+  evaluate?: boolean;
+  /** Fixed L2 strength (also skips the Advanced search). */
+  l2?: number;
+  /** Advanced training time bound in ms (default 120 s). */
+  budgetMs?: number;
+  onProgress?: (progress: TrainingProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainingProgress {
+  stage: 'preparing' | 'cross-validating' | 'final-fit';
+  /** Fits done and planned (planned shrinks when the Advanced budget runs out). */
+  done: number;
+  total: number;
+}
+
+export interface TrainHeadResult {
+  head: Head;
+  /** Out-of-fold predictions; null when evaluation was switched off. */
+  evaluation: EvaluationData | null;
+  /** Tags (not Negative) without training images: they get probability 0. */
+  untrainedTagIds: string[];
+}
+
+export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadResult> {
+  const started = performance.now();
+  const trainingType = options.trainingType ?? 'Regular';
+  const augment = options.augment ?? true;
+  const balance = options.balance ?? true;
+  const seed = options.seed ?? 0;
+  const { images, tagIds, tagTypes, classificationType, backbone } = options;
+  const layout = layoutLabels(classificationType, tagIds, tagTypes, images, balance);
+  const groups = trainingViewGroups(trainingType, augment);
+  const activation = classificationType === 'Multiclass' ? 'softmax' : 'sigmoid';
+  const outputs = layout.outputTags.length;
+
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
+  };
+  const onChunk = async () => {
+    await yieldToEventLoop();
+    checkAbort();
+  };
+
+  // One row per (image, view group present for it): the mean of the group's features.
+  const rows: Float32Array[] = [];
+  const rowImage: number[] = [];
+  images.forEach((img, i) => {
+    for (const v of Object.values(img.features)) {
+      if (v && v.length !== backbone.dim) {
+        throw new TrainingInputError(
+          `image ${i}: ${v.length} features, backbone ${backbone.cacheKey} gives ${backbone.dim}`,
+        );
+      }
+    }
+    if (!img.features.centre) throw new TrainingInputError(`image ${i} lacks features for the centre view`);
+    for (const group of groups) {
+      const present = group.map((v) => img.features[v]).filter((f): f is Float32Array => f !== undefined);
+      // A group counts only with its first (unmirrored) view, so rows never mix crops.
+      if (!img.features[group[0]!]) continue;
+      rows.push(meanFeatures(present));
+      rowImage.push(i);
+    }
+  });
+  const rowsOfImage = images.map(() => 0);
+  for (const i of rowImage) rowsOfImage[i]!++;
+  options.onProgress?.({ stage: 'preparing', done: 0, total: 1 });
+  const set: RowSet = await buildRowSet(rows, onChunk);
+
+  const fit = async (imageSubset: ReadonlySet<number>, l2: number) => {
+    const subset: number[] = [];
+    rowImage.forEach((img, r) => {
+      if (imageSubset.has(img)) subset.push(r);
+    });
+    const targets = new Float32Array(subset.length * outputs);
+    const weights = new Float32Array(activation === 'sigmoid' ? subset.length * outputs : subset.length);
+    subset.forEach((r, s) => {
+      const i = rowImage[r]!;
+      const share = 1 / rowsOfImage[i]!;
+      for (let o = 0; o < outputs; o++) targets[s * outputs + o] = layout.targets[i * outputs + o]!;
+      if (activation === 'sigmoid') {
+        for (let o = 0; o < outputs; o++) weights[s * outputs + o] = layout.imageWeights[i * outputs + o]! * share;
+      } else {
+        weights[s] = layout.imageWeights[i]! * share;
+      }
+    });
+    return fitSubset(
+      { activation, set, subset, outputs, targets, weights, l2 },
+      { onProgress: onChunk, yieldEvery: 5 },
+    );
+  };
+
+  const makeHead = (model: Head['model'], l2: number, iterations: number): Head => ({
+    format: 'cvkit-head',
+    formatVersion: 1,
+    classificationType,
+    tagIds: [...tagIds],
+    tagTypes: [...tagTypes],
+    backbone: { id: backbone.id, version: backbone.version, cacheKey: backbone.cacheKey, dim: backbone.dim },
+    preprocessing: backbone.preprocessing,
+    predictionViews: predictionViewsFor(augment),
+    model,
+    outputTags: layout.outputTags,
+    negative: layout.negative,
+    training: {
+      trainingType,
+      augment,
+      seed,
+      l2,
+      trainingViews: trainingViews(trainingType, augment),
+      imageCount: images.length,
+      balanced: balance,
+      iterations,
+      durationMs: 0,
+    },
+  });
+
+  const baseL2 = options.l2 ?? backbone.defaultL2 ?? 1e-2;
+  const advanced = trainingType === 'Advanced' && options.l2 === undefined;
+  const candidates = advanced ? ADVANCED_L2_FACTORS.map((f) => baseL2 * f) : [baseL2];
+  const evaluate = advanced || (options.evaluate ?? true);
+  const budget = options.budgetMs ?? DEFAULT_ADVANCED_BUDGET_MS;
+  const all = images.map((_, i) => i);
+
+  let evaluation: EvaluationData | null = null;
+  let chosenL2 = candidates[0]!;
+  const search: { l2: number; loss: number }[] = [];
+  if (evaluate) {
+    const k = chooseFoldCount(layout.classSizes, images.length);
+    const fold = stratifiedFolds(layout.strata, k, seed);
+    let bestLoss = Number.POSITIVE_INFINITY;
+    let done = 0;
+    let total = candidates.length * k + 1;
+    for (const l2 of candidates) {
+      const probabilities: number[][] = new Array(images.length);
+      for (let f = 0; f < k; f++) {
+        const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2);
+        const foldHead = makeHead(result.model, l2, result.iterations);
+        for (const i of all) if (fold[i] === f) probabilities[i] = tagProbabilities(foldHead, images[i]!.features);
+        options.onProgress?.({ stage: 'cross-validating', done: ++done, total });
+        await onChunk();
+      }
+      const loss = crossValidatedLoss(classificationType, layout, images, probabilities);
+      search.push({ l2, loss });
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        chosenL2 = l2;
+        evaluation = {
+          classificationType,
+          tagIds: [...tagIds],
+          tagTypes: [...tagTypes],
+          folds: k,
+          fold,
+          labels: images.map((img) => [...img.tags]),
+          probabilities,
+        };
+      }
+      if (performance.now() - started > budget) {
+        total = done + 1;
+        break;
+      }
+    }
+  }
+  const final = await fit(new Set(all), chosenL2);
+  options.onProgress?.({ stage: 'final-fit', done: 1, total: 1 });
+  const head = makeHead(final.model, chosenL2, final.iterations);
+  if (advanced) head.training.search = search;
+  head.training.durationMs = performance.now() - started;
+  return { head, evaluation, untrainedTagIds: layout.untrainedTagIds };
+}
+
+/** Mean negative log-likelihood of the truth under the out-of-fold probabilities (the search criterion). */
+function crossValidatedLoss(
+  type: ClassificationType,
+  layout: LabelLayout,
+  images: readonly TrainingImage[],
+  probabilities: readonly number[][],
+): number {
+  const eps = 1e-7;
+  let loss = 0;
+  images.forEach((img, i) => {
+    const p = probabilities[i]!;
+    if (type === 'Multiclass') {
+      loss -= Math.log(Math.max(eps, p[img.tags[0]!]!));
+    } else {
+      for (const tag of layout.outputTags) {
+        const q = Math.min(1 - eps, Math.max(eps, p[tag]!));
+        loss -= img.tags.includes(tag) ? Math.log(q) : Math.log(1 - q);
+      }
+    }
+  });
+  return loss / images.length;
+}

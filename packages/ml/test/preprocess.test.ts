@@ -1,0 +1,197 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ImageDecodeError, ImageTooLargeError } from '../src/errors.ts';
+import { cropRect, describePreprocessing, mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
+import { preprocessViews, VIEW_CROPS } from '../src/preprocess/views.ts';
+import {
+  BLACK,
+  BLUE,
+  expectClose,
+  fromFunction,
+  GREEN,
+  horizontalBands,
+  pixelAt,
+  RED,
+  solid,
+  verticalBands,
+  WHITE,
+} from './helpers/images.ts';
+
+const SIZE = 224;
+
+describe('preprocess', () => {
+  it('returns size x size x 3 RGB floats in 0-255, channels in RGB order', async () => {
+    const out = await preprocess(await solid(300, 200, [200, 100, 50]), { size: SIZE });
+    expect(out.size).toBe(SIZE);
+    expect(out.data).toBeInstanceOf(Float32Array);
+    expect(out.data.length).toBe(SIZE * SIZE * 3);
+    expect(out.sourceWidth).toBe(300);
+    expect(out.sourceHeight).toBe(200);
+    expect(out.format).toBe('png');
+    for (const [x, y] of [
+      [0, 0],
+      [111, 57],
+      [223, 223],
+    ] as const) {
+      expect(pixelAt(out.data, SIZE, x, y)).toEqual([200, 100, 50]);
+    }
+  });
+
+  it('keeps the full 0-255 range', async () => {
+    const out = await preprocess(await (await horizontalBands(64, 64, [BLACK, WHITE])).png().toBuffer(), { size: 32 });
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const v of out.data) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    expect(min).toBe(0);
+    expect(max).toBe(255);
+  });
+
+  it('crops the centre square of a landscape image', async () => {
+    // Three 100 px bands: the centre square is exactly the green one.
+    const png = await verticalBands(300, 100, [RED, GREEN, BLUE]).png().toBuffer();
+    const out = await preprocess(png, { size: SIZE });
+    for (const x of [0, 5, 112, 218, 223]) expectClose(pixelAt(out.data, SIZE, x, 112), GREEN, 1);
+  });
+
+  it('crops the centre square of a portrait image', async () => {
+    const png = await horizontalBands(100, 300, [RED, GREEN, BLUE]).png().toBuffer();
+    const out = await preprocess(png, { size: SIZE });
+    for (const y of [0, 112, 223]) expectClose(pixelAt(out.data, SIZE, 112, y), GREEN, 1);
+  });
+
+  it('applies EXIF orientation before cropping (orientation 3: stored upside down)', async () => {
+    // Stored: red on top, blue at the bottom; orientation 3 says "rotate 180° to display".
+    const jpeg = await horizontalBands(200, 200, [RED, BLUE])
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 3 })
+      .toBuffer();
+    expect((await sharp(jpeg).metadata()).orientation).toBe(3);
+    const out = await preprocess(jpeg, { size: SIZE });
+    expectClose(pixelAt(out.data, SIZE, 112, 10), BLUE, 40);
+    expectClose(pixelAt(out.data, SIZE, 112, 213), RED, 40);
+  });
+
+  it('swaps width and height for EXIF orientations 5-8 (orientation 6: rotate 90° clockwise)', async () => {
+    // Stored 300x100 with bands red|green|blue left to right; displayed it is 100x300, red on top.
+    const jpeg = await verticalBands(300, 100, [RED, GREEN, BLUE])
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const out = await preprocess(jpeg, { size: SIZE });
+    expect([out.sourceWidth, out.sourceHeight]).toEqual([100, 300]);
+    // The centre square of the displayed image is the middle band.
+    expectClose(pixelAt(out.data, SIZE, 112, 112), GREEN, 40);
+    expectClose(pixelAt(out.data, SIZE, 5, 5), GREEN, 40);
+  });
+
+  it('decodes JPEG and PNG of the same picture to nearly the same values', async () => {
+    const png = await preprocess(await solid(64, 48, [30, 160, 220], 'png'), { size: 32 });
+    const jpeg = await preprocess(await solid(64, 48, [30, 160, 220], 'jpeg'), { size: 32 });
+    let maxDiff = 0;
+    for (let i = 0; i < png.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(png.data[i]! - jpeg.data[i]!));
+    expect(maxDiff).toBeLessThanOrEqual(4);
+  });
+
+  it('turns greyscale into three equal channels and drops alpha', async () => {
+    const grey = await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    expect(pixelAt((await preprocess(grey, { size: 16 })).data, 16, 8, 8)).toEqual([90, 90, 90]);
+    const rgba = await sharp({
+      create: { width: 40, height: 40, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } },
+    })
+      .png()
+      .toBuffer();
+    const out = await preprocess(rgba, { size: 16 });
+    expect(out.data.length).toBe(16 * 16 * 3);
+    // Resizing premultiplies by alpha and back, which can round a value down by one.
+    expectClose(pixelAt(out.data, 16, 8, 8), [10, 20, 30], 1);
+  });
+
+  it('is deterministic', async () => {
+    const png = await fromFunction(120, 90, (x, y) => [(x * 7) % 256, (y * 5) % 256, (x * y) % 256])
+      .png()
+      .toBuffer();
+    const a = await preprocess(png, { size: SIZE });
+    const b = await preprocess(png, { size: SIZE });
+    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+  });
+
+  it('rejects bytes that are not an image with ImageDecodeError', async () => {
+    await expect(preprocess(Buffer.from('definitely not an image'), { size: SIZE })).rejects.toBeInstanceOf(
+      ImageDecodeError,
+    );
+    await expect(preprocess(new Uint8Array(0), { size: SIZE })).rejects.toBeInstanceOf(ImageDecodeError);
+  });
+
+  it('rejects a truncated JPEG with ImageDecodeError', async () => {
+    const jpeg = await fromFunction(200, 200, (x, y) => [x % 256, y % 256, (x + y) % 256])
+      .jpeg()
+      .toBuffer();
+    await expect(preprocess(jpeg.subarray(0, jpeg.length >> 1), { size: SIZE })).rejects.toBeInstanceOf(
+      ImageDecodeError,
+    );
+  });
+
+  it('refuses images over the pixel limit before decoding them (decompression bombs)', async () => {
+    // 4000x4000 of one colour: a small file that would decode to 48 MB.
+    const bomb = await solid(4000, 4000, [1, 2, 3]);
+    expect(bomb.length).toBeLessThan(1_000_000);
+    const error = await preprocess(bomb, { size: SIZE, maxInputPixels: 1_000_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageTooLargeError);
+    expect(error).toBeInstanceOf(ImageDecodeError);
+  });
+
+  it('describes itself for heads and exports', () => {
+    expect(describePreprocessing(224)).toMatchObject({
+      crop: 'centre-square',
+      exifOrientation: 'applied',
+      channelOrder: 'RGB',
+      layout: 'NHWC',
+      valueRange: [0, 255],
+      size: 224,
+    });
+  });
+});
+
+describe('views', () => {
+  it('mirrors pixels exactly', async () => {
+    const png = await verticalBands(100, 100, [RED, BLUE]).png().toBuffer();
+    const out = await preprocess(png, { size: 16 });
+    const mirrored = mirrorHorizontally(out);
+    for (let y = 0; y < 16; y++) {
+      for (let x = 0; x < 16; x++) expect(pixelAt(mirrored.data, 16, x, y)).toEqual(pixelAt(out.data, 16, 15 - x, y));
+    }
+    expect(pixelAt(mirrored.data, 16, 0, 0)).toEqual(BLUE);
+  });
+
+  it('places corner crops in the corners of the oriented image', () => {
+    expect(cropRect(1000, 500, VIEW_CROPS['top-left'].crop)).toEqual({ left: 0, top: 0, width: 400, height: 400 });
+    expect(cropRect(1000, 500, VIEW_CROPS['bottom-right'].crop)).toEqual({
+      left: 600,
+      top: 100,
+      width: 400,
+      height: 400,
+    });
+    expect(cropRect(1000, 500, VIEW_CROPS.centre.crop)).toEqual({ left: 250, top: 0, width: 500, height: 500 });
+    expect(cropRect(1000, 500, VIEW_CROPS.zoom.crop)).toEqual({ left: 300, top: 50, width: 400, height: 400 });
+  });
+
+  it('prepares every view through the same path, mirrored views from their unmirrored pixels', async () => {
+    // Quadrants: red top-left, green top-right, blue bottom-left, white bottom-right.
+    const png = await fromFunction(200, 200, (x, y) => (y < 100 ? (x < 100 ? RED : GREEN) : x < 100 ? BLUE : WHITE))
+      .png()
+      .toBuffer();
+    const views = await preprocessViews(png, ['centre', 'top-left', 'top-left-mirrored', 'bottom-right'], { size: 32 });
+    expect(pixelAt(views.get('top-left')!.data, 32, 2, 2)).toEqual(RED);
+    expect(pixelAt(views.get('top-left-mirrored')!.data, 32, 29, 2)).toEqual(RED);
+    expect(pixelAt(views.get('bottom-right')!.data, 32, 29, 29)).toEqual(WHITE);
+    const direct = await preprocess(png, { size: 32 });
+    expect(views.get('centre')!.data).toEqual(direct.data);
+  });
+});
