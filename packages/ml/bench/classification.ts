@@ -1,6 +1,7 @@
 /**
  * Classification benchmark on the shared data sets, through the public API (embedViews → trainHead → metrics).
- * Prints one JSON document (and writes it to bench-results/classification.json).
+ * Prints one JSON document on stdout (progress lines on stderr); redirect it to keep it. Not written into the
+ * package: biome would lint it.
  *
  *   npm run bench -w @cvkit/ml            (BENCH_SEEDS=n for the number of fold shuffles, default 3)
  *
@@ -81,6 +82,8 @@ interface Config {
   backbone: string;
   trainingType: TrainingType;
   augment: boolean;
+  /** Test-time views when not the default (centre + mirror). */
+  predictionViews?: ViewName[];
 }
 
 async function crossValidate(ds: Dataset, features: Map<string, ImageFeatures>, backbone: Backbone, cfg: Config) {
@@ -90,6 +93,7 @@ async function crossValidate(ds: Dataset, features: Map<string, ImageFeatures>, 
   const times: number[] = [];
   const aps: number[] = [];
   let l2: number[] = [];
+  let views = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const t0 = performance.now();
     const { head, evaluation } = await trainHead({
@@ -100,12 +104,14 @@ async function crossValidate(ds: Dataset, features: Map<string, ImageFeatures>, 
       classificationType: 'Multiclass',
       trainingType: cfg.trainingType,
       augment: cfg.augment,
+      ...(cfg.predictionViews ? { predictionViews: cfg.predictionViews } : {}),
       seed,
     });
     times.push(performance.now() - t0);
     accs.push(accuracy(evaluation!));
     aps.push(metricsAt(evaluation!, 0.5).averagePrecision ?? 0);
     l2 = [...l2, head.training.l2];
+    views = head.predictionViews.length;
   }
   return {
     ...cfg,
@@ -115,6 +121,7 @@ async function crossValidate(ds: Dataset, features: Map<string, ImageFeatures>, 
     accuracyPerSeed: accs.map((a) => round(a)),
     meanAveragePrecision: round(median(aps)),
     chosenL2: l2,
+    predictionViews: views,
     trainSecondsMedian: round(median(times) / 1000, 2),
   };
 }
@@ -147,6 +154,7 @@ async function main() {
   const results: unknown[] = [];
   const loadBefore = os.loadavg();
   for (const name of names) {
+    process.stderr.write(`${name}\n`);
     const ds = loadDataset(name);
     if (!ds) {
       results.push({ dataset: name, skipped: 'not found (set CVKIT_SHARED_DIR)' });
@@ -161,6 +169,12 @@ async function main() {
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: false },
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Advanced', augment: true },
+          {
+            backbone: 'mnv2-140-b12-bilinear',
+            trainingType: 'Advanced',
+            augment: true,
+            predictionViews: [...VIEW_NAMES],
+          },
         ]
       : [
           { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: true },
@@ -193,8 +207,6 @@ async function main() {
     seconds: round((Date.now() - started) / 1000, 1),
     results,
   };
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'classification.json'), `${JSON.stringify(doc, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }
 

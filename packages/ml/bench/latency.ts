@@ -1,17 +1,15 @@
 /**
  * Latency benchmark: end-to-end embedding of ~1 MP JPEGs at batch 1 (sharp decode + preprocessing + backbone),
  * the same with mirror test-time augmentation (what `classify` does), and head training time for 20 images.
- * Prints one JSON document (and writes bench-results/latency.json).
+ * Prints one JSON document on stdout; redirect it to keep it.
  *
  *   npm run bench:latency -w @cvkit/ml     (BENCH_RUNS=n: images timed per figure, at least 30; default 45)
  *
  * Images: ai102-fruit (45 photos of 1024x768 = 0.79 MP), else synthetic 1024x1024 JPEGs. Training: the 20
  * azure-cv-trees training photos. Timings depend on what else runs: the load average is in the JSON.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
   type Backbone,
@@ -26,8 +24,6 @@ import {
 } from '../src/index.ts';
 import { loadDataset } from './datasets.ts';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const RESULTS = path.resolve(HERE, '..', 'bench-results');
 const RUNS = Math.max(30, Number(process.env.BENCH_RUNS) || 45);
 
 const round = (x: number) => Number(x.toFixed(2));
@@ -143,8 +139,6 @@ async function main() {
     loadAverage: { before: loadBefore.map(round), after: os.loadavg().map(round) },
     results,
   };
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'latency.json'), `${JSON.stringify(doc, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }
 

@@ -96,39 +96,41 @@ async function pivotedCholesky(a: Float64Array, m: number, onChunk?: () => Promi
   const diag = new Float64Array(m);
   for (let i = 0; i < m; i++) diag[i] = a[i * m + i]!;
   const maxDiag = Math.max(0, ...diag);
-  const columns: Float64Array[] = [];
+  // Row-major m × m workspace: row i holds L[i, 0..rank), so each entry is one contiguous dot product.
+  const work = new Float64Array(m * m);
   const pivots: number[] = [];
   const used = new Uint8Array(m);
-  let work = 0;
-  while (columns.length < m) {
+  let ops = 0;
+  let rank = 0;
+  while (rank < m) {
     let p = -1;
     for (let i = 0; i < m; i++) if (!used[i] && (p < 0 || diag[i]! > diag[p]!)) p = i;
-    if (p < 0 || !(diag[p]! > RANK_TOLERANCE * maxDiag) || diag[p]! <= 0) break;
+    if (p < 0 || !(diag[p]! > RANK_TOLERANCE * maxDiag)) break;
     const pivotValue = Math.sqrt(diag[p]!);
-    const col = new Float64Array(m);
+    const k = rank;
+    const rowP = p * m;
+    work[rowP + k] = pivotValue;
+    used[p] = 1;
     for (let i = 0; i < m; i++) {
       if (used[i]) continue;
-      let v = a[i * m + p]!;
-      for (const c of columns) v -= c[i]! * c[p]!;
-      col[i] = v / pivotValue;
+      const rowI = i * m;
+      let v = a[rowI + p]!;
+      for (let t = 0; t < k; t++) v -= work[rowI + t]! * work[rowP + t]!;
+      v /= pivotValue;
+      work[rowI + k] = v;
+      diag[i]! -= v * v;
     }
-    col[p] = pivotValue;
-    used[p] = 1;
-    work += m * columns.length;
-    if (onChunk && work > 5e7) {
-      work = 0;
+    pivots.push(p);
+    rank++;
+    ops += m * k;
+    if (onChunk && ops > 5e7) {
+      ops = 0;
       await onChunk();
     }
-    for (let i = 0; i < m; i++) if (!used[i]) diag[i]! -= col[i]! * col[i]!;
-    columns.push(col);
-    pivots.push(p);
   }
-  const rank = columns.length;
+  // Rows pivoted before column k hold 0 there, so L is lower triangular in pivot order.
   const l = new Float64Array(m * rank);
-  // Column k is zero on the rows pivoted before it, so L is lower triangular in pivot order.
-  columns.forEach((col, k) => {
-    for (let i = 0; i < m; i++) l[i * rank + k] = col[i]!;
-  });
+  for (let i = 0; i < m; i++) l.set(work.subarray(i * m, i * m + rank), i * rank);
   return { l, rank, pivots };
 }
 

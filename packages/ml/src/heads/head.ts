@@ -58,8 +58,8 @@ export interface HeadTrainingInfo {
   balanced: boolean;
   iterations: number;
   durationMs: number;
-  /** Advanced training: each L2 strength tried and its cross-validated loss. */
-  search?: { l2: number; loss: number }[];
+  /** Advanced training: each L2 strength tried, its cross-validated log-loss and mean average precision. */
+  search?: { l2: number; loss: number; averagePrecision: number }[];
 }
 
 export interface TagPrediction {

@@ -18,8 +18,8 @@ export interface LbfgsOptions {
 
 export const DEFAULT_LBFGS: LbfgsOptions = {
   maxIterations: 300,
-  gradientTolerance: 1e-5,
-  relativeTolerance: 1e-9,
+  gradientTolerance: 1e-4,
+  relativeTolerance: 1e-8,
   memory: 10,
   yieldEvery: 10,
 };

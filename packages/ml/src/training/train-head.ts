@@ -12,11 +12,12 @@
  */
 import { TrainingInputError } from '../errors.ts';
 import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
-import type { ClassificationType, EvaluationData, TagType } from '../evaluation/metrics.ts';
+import { type ClassificationType, type EvaluationData, metricsAt, type TagType } from '../evaluation/metrics.ts';
 import { buildRowSet, fitSubset, type RowSet } from '../heads/fit.ts';
 import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
 import { meanFeatures } from '../heads/linear-model.ts';
 import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
+import type { ViewName } from '../preprocess/views.ts';
 import { yieldToEventLoop } from '../util/yield.ts';
 import { type LabelLayout, layoutLabels, type TrainingImage } from './problem.ts';
 import { predictionViewsFor, trainingViewGroups, trainingViews } from './views.ts';
@@ -43,6 +44,11 @@ export interface TrainHeadOptions {
   l2?: number;
   /** Advanced training time bound in ms (default 120 s). */
   budgetMs?: number;
+  /**
+   * Views averaged at prediction (default: centre and its mirror with augmentation, else centre). More views cost
+   * one backbone pass each at prediction; all 12 views bought +0.5–1 point on flowers after Advanced training.
+   */
+  predictionViews?: ViewName[];
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
 }
@@ -73,6 +79,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const groups = trainingViewGroups(trainingType, augment);
   const activation = classificationType === 'Multiclass' ? 'softmax' : 'sigmoid';
   const outputs = layout.outputTags.length;
+  const predictionViews = options.predictionViews?.length ? [...options.predictionViews] : predictionViewsFor(augment);
+  if (predictionViews[0] !== 'centre') throw new TrainingInputError('predictionViews must start with the centre view');
 
   const checkAbort = () => {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
@@ -138,7 +146,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     tagTypes: [...tagTypes],
     backbone: { id: backbone.id, version: backbone.version, cacheKey: backbone.cacheKey, dim: backbone.dim },
     preprocessing: backbone.preprocessing,
-    predictionViews: predictionViewsFor(augment),
+    predictionViews: predictionViews,
     model,
     outputTags: layout.outputTags,
     negative: layout.negative,
@@ -164,11 +172,21 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
 
   let evaluation: EvaluationData | null = null;
   let chosenL2 = candidates[0]!;
-  const search: { l2: number; loss: number }[] = [];
+  const search: { l2: number; loss: number; averagePrecision: number }[] = [];
   if (evaluate) {
     const k = chooseFoldCount(layout.classSizes, images.length);
     const fold = stratifiedFolds(layout.strata, k, seed);
     let bestLoss = Number.POSITIVE_INFINITY;
+    let bestAp = Number.NEGATIVE_INFINITY;
+    const foldData = (probabilities: number[][]): EvaluationData => ({
+      classificationType,
+      tagIds: [...tagIds],
+      tagTypes: [...tagTypes],
+      folds: k,
+      fold,
+      labels: images.map((img) => [...img.tags]),
+      probabilities,
+    });
     let done = 0;
     let total = candidates.length * k + 1;
     for (const l2 of candidates) {
@@ -181,19 +199,14 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         await onChunk();
       }
       const loss = crossValidatedLoss(classificationType, layout, images, probabilities);
-      search.push({ l2, loss });
-      if (loss < bestLoss) {
+      const meanAp = metricsAt(foldData(probabilities), 0.5).averagePrecision ?? 0;
+      search.push({ l2, loss, averagePrecision: meanAp });
+      // Highest out-of-fold mean average precision (what Custom Vision reports), then lowest log-loss.
+      if (meanAp > bestAp + 1e-9 || (Math.abs(meanAp - bestAp) <= 1e-9 && loss < bestLoss)) {
+        bestAp = meanAp;
         bestLoss = loss;
         chosenL2 = l2;
-        evaluation = {
-          classificationType,
-          tagIds: [...tagIds],
-          tagTypes: [...tagTypes],
-          folds: k,
-          fold,
-          labels: images.map((img) => [...img.tags]),
-          probabilities,
-        };
+        evaluation = foldData(probabilities);
       }
       if (performance.now() - started > budget) {
         total = done + 1;
