@@ -5,7 +5,8 @@ import type { ProjectService } from './projects.ts';
 
 export type ImageVariant = 'original' | 'resized' | 'thumbnail';
 
-const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
+/** Longest side of the rendered variants. */
+export const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
 const CONTENT_TYPES: Record<ImageRecord['format'], string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',

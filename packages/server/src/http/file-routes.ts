@@ -1,17 +1,10 @@
 import type { Request, Response } from 'express';
 import express from 'express';
+import { readImageVariant, VARIANT_SIZE } from '../domain/artifacts.ts';
 import { renderVariant } from '../imaging/inspect-image.ts';
 import type { Storage } from '../storage/types.ts';
 import { sendError, sendJson } from './send.ts';
 import type { LinkSigner } from './signed-links.ts';
-
-const VARIANT_SIZE = { resized: 1024, thumbnail: 200 } as const;
-const CONTENT_TYPES: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  bmp: 'image/bmp',
-};
 
 /**
  * Serves the signed links put in responses (`/files/...?se=&sig=`), without a key, like Azure's SAS blob URLs.
@@ -64,20 +57,11 @@ export function fileRoutes(
       return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
     const [image] = await storage.images.getMany(projectId!, [imageId!]);
     if (!image) return sendError(res, 404, 'NotFoundImage', 'The image no longer exists.');
-    const original = await storage.blobs.get(image.contentHash);
-    if (!original) return sendError(res, 404, 'NotFoundImage', 'The image data is missing.');
-    if (variant === 'original') {
-      res.type(CONTENT_TYPES[image.format] ?? 'application/octet-stream').end(original);
-      return;
-    }
-    if (variant !== 'resized' && variant !== 'thumbnail') return sendError(res, 404, 'NotFound', 'Unknown variant.');
-    const key = `${image.contentHash}.${variant[0]}`;
-    let bytes = await storage.blobs.get(key);
-    if (!bytes) {
-      bytes = await renderVariant(original, VARIANT_SIZE[variant]);
-      await storage.blobs.put(key, bytes);
-    }
-    res.type('image/jpeg').end(bytes);
+    if (variant !== 'original' && variant !== 'resized' && variant !== 'thumbnail')
+      return sendError(res, 404, 'NotFound', 'Unknown variant.');
+    const file = await readImageVariant(storage, image, variant);
+    if (!file) return sendError(res, 404, 'NotFoundImage', 'The image data is missing.');
+    res.type(file.contentType).end(file.bytes);
   });
   return router;
 }

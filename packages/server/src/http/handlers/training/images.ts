@@ -4,6 +4,7 @@ import type { ImageCandidate, ImageCreateOutcome, RegionInput } from '../../../d
 import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
 import type { ImageRecord } from '../../../storage/types.ts';
 import type { TrainingHandlers } from '../../handler-types.ts';
+import { UUID } from '../../validate-params.ts';
 import { imageDate } from '../../wire-format.ts';
 import { type ImageLinks, tagNameMap, wireImage } from '../../wire-models.ts';
 import type { TrainingDeps } from './context.ts';
@@ -234,8 +235,6 @@ function checkBatch(body: unknown, max: number) {
     metadata: (b.metadata ?? undefined) as Record<string, string> | undefined,
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uuid(v: unknown, what: string): string {
   if (typeof v !== 'string' || !UUID.test(v)) throw badRequest('BadRequestInvalidIds', `${what} is not a valid id.`);
