@@ -69,7 +69,7 @@ describe('engine', () => {
 
 describe('backbone', () => {
   it('has a stable id, version and cache key', async () => {
-    expect(backbone.id).toBe('mnv2-140-b12-bilinear');
+    expect(backbone.id).toBe('mnv2-140-b12-msqrt');
     expect(backbone.dim).toBe(9316);
     expect(backbone.cacheKey).toBe(`${backbone.id}@${backbone.version}`);
     expect(backbone.version).toMatch(/^mobilenet_v2_mid@nsfwjs-4\.4\.0\+w[0-9a-f]{12}\+f1\+cc-linear-srgb-v1$/);

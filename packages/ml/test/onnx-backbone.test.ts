@@ -1,11 +1,14 @@
 /**
- * The nsfwjs mid backbone on onnxruntime-node (converted in memory) vs the same backbone on TF.js: features within
+ * The nsfwjs mid backbones on onnxruntime-node (converted in memory) vs the same backbones on TF.js: features within
  * 1e-4 on sharp-made images and, when the shared data set is there, azure-cv-trees photos; the same cacheKey; batching
- * that does not change features; and loadBestBackbone's fallback to TF.js when onnxruntime cannot load.
+ * that does not change features; and loadBestBackbone's fallback to TF.js when onnxruntime cannot load. The bilinear
+ * backbones pool differently on each runtime (plain bilinear: the same JavaScript on the map onnxruntime returns;
+ * matrix square root: float32 ONNX ops against the float64 JavaScript reference), so they are checked too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backbone, type BackboneSpec, loadBackbone } from '../src/backbones/backbone.ts';
 import { loadBestBackbone, loadOnnxBackbone, type OnnxBackbone } from '../src/backbones/onnx-backbone.ts';
+import { BACKBONE_SPECS } from '../src/backbones/registry.ts';
 import { initEngine } from '../src/engine/engine.ts';
 import { TrainingInputError } from '../src/errors.ts';
 import { InvalidExportOptionsError } from '../src/export/errors.ts';
@@ -22,18 +25,8 @@ import {
 } from './export/helpers/fixtures.ts';
 import { ort, ortOrNull } from './export/helpers/onnxruntime.ts';
 
-/** The server's backbone (packages/server/src/ml/tfjs-engine.ts). */
-const MID: BackboneSpec = {
-  id: 'mobilenetv2-mid',
-  featureRevision: 1,
-  description: 'MobileNetV2 ×1.4 (nsfwjs 4 "mid"), global-pooled features',
-  model: 'mobilenet_v2_mid',
-  format: 'graph',
-  inputSize: 224,
-  inputScale: 1 / 255,
-  inputOffset: 0,
-  taps: [{ name: MID_FEATURE_NODE, channels: 1792 }],
-};
+/** The compact domains' backbone: the graph's own global average pool. */
+const MID: BackboneSpec = BACKBONE_SPECS['mnv2-140-gap']!;
 
 const TOLERANCE = 1e-4;
 const TREES = treeImages();
@@ -163,7 +156,7 @@ describe('loadOnnxBackbone (nsfwjs mid)', () => {
     };
     await expect(loadOnnxBackbone(MID, { loadOrt: missing })).rejects.toThrow(/onnxruntime-node not loadable/);
     if (ortOrNull) {
-      await expect(loadOnnxBackbone({ ...MID, format: 'layers' })).rejects.toThrow(/one feature tap/);
+      await expect(loadOnnxBackbone({ ...MID, format: 'layers' })).rejects.toThrow(/handles graph models/);
     }
   });
 });
@@ -244,4 +237,43 @@ describe('buildOnnxFeatureModel', () => {
   it('refuses an invalid batch size', () => {
     expect(() => buildOnnxFeatureModel(loadMidBackbone(), { batch: 0 })).toThrow(InvalidExportOptionsError);
   });
+});
+
+describe.each([
+  ['mnv2-140-b12-msqrt', 'matrix square root pooled inside the ONNX model'],
+  ['mnv2-140-b12-bilinear', 'bilinear pooled in JavaScript from the map the ONNX model returns'],
+])('loadOnnxBackbone (%s: %s)', (id) => {
+  const spec = BACKBONE_SPECS[id]!;
+  let ortBackbone: OnnxBackbone | undefined;
+  let tfBackbone: Backbone;
+  beforeAll(async () => {
+    tfBackbone = await loadBackbone(spec);
+    if (ortOrNull) ortBackbone = await loadOnnxBackbone(spec, { threads: 1 });
+  }, 60_000);
+  afterAll(() => {
+    tfBackbone?.dispose();
+    ortBackbone?.dispose();
+  });
+
+  it.skipIf(!ortOrNull)(
+    'gives the TF.js backbone’s features (unit vectors) within 1e-5, under the same cacheKey',
+    async () => {
+      expect(ortBackbone!.cacheKey).toBe(tfBackbone.cacheKey);
+      expect(ortBackbone!.dim).toBe(9316);
+      const set = [...synthetic, ...(TREES ? (await prepare(TREES)).slice(0, 6) : [])];
+      const expected = await tfBackbone.embed(set.map((s) => s.pixels));
+      const got = await ortBackbone!.embed(set.map((s) => s.pixels));
+      let worst = 0;
+      set.forEach((s, i) => {
+        const norm = Math.hypot(...got[i]!);
+        expect(norm, s.name).toBeCloseTo(1, 5);
+        worst = Math.max(worst, maxAbsDiff(got[i]!, expected[i]!));
+      });
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      // Not vacuous: a different image moves the features by far more.
+      expect(maxAbsDiff(got[0]!, got[2]!)).toBeGreaterThan(1e-3);
+      measured.push(`${id}: max |Δfeature| = ${worst.toExponential(2)} over ${set.length} images`);
+    },
+    60_000,
+  );
 });

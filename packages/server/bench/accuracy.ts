@@ -1,13 +1,16 @@
 /**
  * Accuracy of the server's training pipeline (the engine TrainProject runs) on the shared datasets: top-1 accuracy
  * of the out-of-fold predictions of its stratified 5-fold cross-validation, plus held-out test images where a
- * dataset has them. Regular and Advanced training. Prints JSON.
+ * dataset has them. Compact and general domains, Regular and Advanced training (BENCH_DOMAINS, BENCH_TYPES narrow
+ * it). Prints JSON.
  * Run: `npm run bench:accuracy -w @cvkit/server` (needs ../shared/datasets).
  */
+
+import { accuracy } from '@cvkit/ml';
 import { createLogger } from '../src/logging.ts';
 import type { TrainingJob } from '../src/ml/classifier-engine.ts';
-import type { Evaluation } from '../src/ml/evaluation-metrics.ts';
-import { createTfjsEngine } from '../src/ml/tfjs-engine.ts';
+import { createMlEngine } from '../src/ml/ml-engine.ts';
+import { decodeStoredEvaluation } from '../src/ml/stored-formats.ts';
 import type { FeatureStore } from '../src/storage/types.ts';
 import { datasetImages, haveDataset } from '../test/helpers/datasets.ts';
 
@@ -27,7 +30,9 @@ const memoryFeatures = (): FeatureStore => {
   };
 };
 
-const engine = createTfjsEngine({ logger: createLogger('warn'), features: memoryFeatures() });
+const DOMAINS = (process.env.BENCH_DOMAINS ?? 'general,compact').split(',') as ('general' | 'compact')[];
+const TYPES = (process.env.BENCH_TYPES ?? 'Regular,Advanced').split(',') as ('Regular' | 'Advanced')[];
+const engine = createMlEngine({ logger: createLogger('warn'), features: memoryFeatures() });
 const results: Record<string, unknown> = { engine: await engine.describe() };
 for (const name of DATASETS) {
   if (!haveDataset(name)) {
@@ -46,40 +51,37 @@ for (const name of DATASETS) {
       images.push({ id: hash, contentHash: hash, tagIds: [tag] });
     }
   const out: Record<string, unknown> = { images: images.length, tags: tags.length };
-  for (const trainingType of ['Regular', 'Advanced'] as const) {
-    const started = performance.now();
-    const trained = await engine.train({
-      backbone: 'general',
-      classificationType: 'Multiclass',
-      trainingType,
-      augment: true,
-      tags,
-      images,
-      loadImage: async (h) => bytes.get(h)!,
-    });
-    const ms = performance.now() - started;
-    const evaluation = JSON.parse(Buffer.from(trained.evaluation).toString()) as Evaluation;
-    const correct = evaluation.images.filter((img) => {
-      const best = img.probabilities.indexOf(Math.max(...img.probabilities));
-      return img.truth.includes(evaluation.tags[best]!.id);
-    }).length;
-    let heldOut: { correct: number; total: number } | undefined;
-    if (test.size) {
-      heldOut = { correct: 0, total: 0 };
-      for (const [tag, files] of test)
-        for (const f of files) {
-          const [top] = await engine.predict(trained.model, f.bytes);
-          heldOut.total++;
-          if (top?.tagId === tag) heldOut.correct++;
-        }
+  for (const backbone of DOMAINS)
+    for (const trainingType of TYPES) {
+      const started = performance.now();
+      const trained = await engine.train({
+        backbone,
+        classificationType: 'Multiclass',
+        trainingType,
+        augment: true,
+        tags,
+        images,
+        loadImage: async (h) => bytes.get(h)!,
+      });
+      const ms = performance.now() - started;
+      const { data } = decodeStoredEvaluation(trained.evaluation);
+      let heldOut: { correct: number; total: number } | undefined;
+      if (test.size) {
+        heldOut = { correct: 0, total: 0 };
+        for (const [tag, files] of test)
+          for (const f of files) {
+            const [top] = await engine.predict(trained.model, f.bytes);
+            heldOut.total++;
+            if (top?.tagId === tag) heldOut.correct++;
+          }
+      }
+      out[`${backbone}/${trainingType}`] = {
+        cvAccuracy: Math.round(accuracy(data) * 1000) / 1000,
+        folds: data.folds,
+        heldOut,
+        trainMs: Math.round(ms),
+      };
     }
-    out[trainingType] = {
-      cvAccuracy: Math.round((correct / evaluation.images.length) * 1000) / 1000,
-      folds: evaluation.folds,
-      heldOut,
-      trainMs: Math.round(ms),
-    };
-  }
   results[name] = out;
 }
 console.log(JSON.stringify(results, null, 2));

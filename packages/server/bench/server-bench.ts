@@ -91,7 +91,7 @@ async function run() {
     results.retrainPlusOneMs.push(warm);
 
     if (r === 0) {
-      results.engine = await (await import('../src/ml/tfjs-engine.ts')).describeEngine?.();
+      results.engine = await (await import('../src/ml/ml-engine.ts')).describeEngine?.();
       await call(`/projects/${project.id}/iterations/${latest.id}/publish?publishName=bench&predictionId=x`, {
         method: 'POST',
       });

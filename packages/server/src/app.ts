@@ -72,7 +72,7 @@ export async function createServer(
   }
   // Loaded only when no engine is given, so tests with a stand-in engine never load TensorFlow.js.
   const engine =
-    opts.engine ?? (await import('./ml/tfjs-engine.ts')).createTfjsEngine({ logger, features: storage.features });
+    opts.engine ?? (await import('./ml/ml-engine.ts')).createMlEngine({ logger, features: storage.features });
   const queue = new InProcessJobQueue(1, (key, e) => logger.error('background job failed', { key, error: String(e) }));
   let secret = await storage.settings.get('link-secret');
   if (!secret) {

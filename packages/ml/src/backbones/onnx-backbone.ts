@@ -22,8 +22,9 @@ import { TrainingInputError } from '../errors.ts';
 import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
 import { describePreprocessing } from '../preprocess/preprocess.ts';
-import { type Backbone, type BackboneSpec, backboneVersion, loadBackbone } from './backbone.ts';
+import { type Backbone, type BackboneSpec, backboneVersion, featureDim, loadBackbone } from './backbone.ts';
 import { loadBundledModel } from './nsfwjs-files.ts';
+import { pooledSize, poolFeatureMap } from './pooling.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -96,34 +97,47 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     throw new Error(`onnxruntime-node not loadable (${message})`);
   }
-  const tap = spec.taps[0];
-  if (spec.format !== 'graph' || spec.taps.length !== 1 || !tap) {
-    throw new Error(`backbone ${spec.id}: the ONNX converter handles graph models with one feature tap`);
-  }
-  if ((tap.pooling ?? 'mean') !== 'mean') {
-    throw new Error(
-      `backbone ${spec.id}: ${tap.pooling} pooling runs on TF.js only (the ONNX converter reads pooled nodes)`,
-    );
+  if (spec.format !== 'graph' || spec.taps.length === 0) {
+    throw new Error(`backbone ${spec.id}: the ONNX converter handles graph models`);
   }
 
   const bundled = loadBundledModel(spec.model);
+  // Mean-pooled taps are pooled inside the model; bilinear ones come out as NHWC maps and are pooled in JavaScript
+  // by the same function the TF.js backbone uses, so both runtimes compute one definition of the features.
   const built = buildOnnxFeatureModel(
     {
       artifacts: bundled.artifacts as unknown as TfjsGraphArtifacts,
-      featureNode: tap.name,
+      featureNode: spec.taps[0]!.name,
       inputSize: spec.inputSize,
       inputScale: spec.inputScale,
       inputOffset: spec.inputOffset,
       name: spec.description,
     },
-    { layout: 'NHWC', batch: 'dynamic' },
+    {
+      layout: 'NHWC',
+      batch: 'dynamic',
+      taps: spec.taps.map((t) => {
+        const pooling = t.pooling ?? 'mean';
+        return { node: t.name, pooling: pooling === 'bilinear' ? 'map' : pooling };
+      }),
+    },
   );
-  if (built.featureDim !== tap.channels) {
-    throw new Error(
-      `backbone ${spec.id}: the ONNX model gives ${built.featureDim} features, spec says ${tap.channels}`,
-    );
-  }
-
+  const taps = spec.taps.map((tap, i) => {
+    const shape = built.outputs[i]!.shape;
+    const channels = shape.length === 3 ? shape[2]! : shape[0]!;
+    if (shape.length === 3 ? channels !== tap.channels : channels !== pooledSize(tap.pooling ?? 'mean', tap.channels)) {
+      throw new Error(
+        `backbone ${spec.id}: the ONNX model gives ${channels} channels at ${tap.name}, spec says ${tap.channels}`,
+      );
+    }
+    return {
+      tap,
+      output: built.outputs[i]!.name,
+      // Pooled in the model ('mean', 'bilinear-msqrt') or here ('bilinear', from an [h, w, c] map).
+      positions: shape.length === 3 ? shape[0]! * shape[1]! : 1,
+      perImage: shape.reduce((a, d) => a * d, 1),
+    };
+  });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
   const session = await ort.InferenceSession.create(built.bytes, {
@@ -142,12 +156,12 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
 
   const size = spec.inputSize;
   const pixels = size * size * 3;
-  const dim = built.featureDim;
+  const dim = featureDim(spec);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
 
   // One run at a time: concurrent runs would each claim every intra-op thread of the same cores.
   let queue: Promise<unknown> = Promise.resolve();
-  const forward = (batch: readonly Float32Array[]): Promise<Float32Array> => {
+  const forward = (batch: readonly Float32Array[]): Promise<Float32Array[]> => {
     const run = queue.then(async () => {
       let flat: Float32Array;
       if (batch.length === 1) flat = batch[0]!;
@@ -156,18 +170,32 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
         for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
       }
       const input = new ort.Tensor('float32', flat, [batch.length, size, size, 3]);
-      const out = await session.run({ [built.inputName]: input }, [built.outputName]);
-      return out[built.outputName]!.data as Float32Array;
+      const out = await session.run(
+        { [built.inputName]: input },
+        taps.map((t) => t.output),
+      );
+      return batch.map((_, i) => {
+        const features = new Float32Array(dim);
+        let offset = 0;
+        for (const t of taps) {
+          const values = (out[t.output]!.data as Float32Array).subarray(i * t.perImage, (i + 1) * t.perImage);
+          const pooled =
+            t.positions === 1 ? values : poolFeatureMap(values, t.positions, t.tap.channels, t.tap.pooling ?? 'mean');
+          features.set(pooled, offset);
+          offset += pooled.length;
+        }
+        return features;
+      });
     });
     queue = run.catch(() => undefined);
     return run;
   };
 
   // Warm-up: the first run plans memory and pre-packs weights, several times slower than the next ones.
-  const warm = await forward([new Float32Array(pixels)]);
-  if (warm.length !== dim) {
+  const [warm] = await forward([new Float32Array(pixels)]);
+  if (warm!.length !== dim) {
     await session.release();
-    throw new Error(`backbone ${spec.id}: the ONNX model returned ${warm.length} values, expected ${dim}`);
+    throw new Error(`backbone ${spec.id}: the ONNX model returned ${warm!.length} values, expected ${dim}`);
   }
 
   const version = backboneVersion(spec, bundled);
@@ -199,8 +227,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
       const out: Float32Array[] = [];
       for (let start = 0; start < images.length; start += batchSize) {
         const batch = images.slice(start, start + batchSize);
-        const flat = await forward(batch);
-        for (let i = 0; i < batch.length; i++) out.push(flat.slice(i * dim, (i + 1) * dim));
+        out.push(...(await forward(batch)));
       }
       return out;
     },

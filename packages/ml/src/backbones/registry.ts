@@ -22,6 +22,19 @@ const MID_NODE_PREFIX =
   'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/';
 
 export const BACKBONE_SPECS: Record<string, BackboneSpec> = {
+  'mnv2-140-b12-msqrt': {
+    id: 'mnv2-140-b12-msqrt',
+    featureRevision: 1,
+    description:
+      'MobileNetV2 x1.4 (nsfwjs "mid" graph), output of block expanded_conv_12 (14x14x136), bilinear pooling with matrix square root and L2 normalisation: 9316 features',
+    model: 'mobilenet_v2_mid',
+    format: 'graph',
+    inputSize: 224,
+    inputScale: 1 / 255,
+    inputOffset: 0,
+    taps: [{ name: `${MID_NODE_PREFIX}MobilenetV2/expanded_conv_12/add`, channels: 136, pooling: 'bilinear-msqrt' }],
+    defaultL2: 1e-2,
+  },
   'mnv2-140-b12-bilinear': {
     id: 'mnv2-140-b12-bilinear',
     featureRevision: 1,
@@ -55,7 +68,7 @@ export const BACKBONE_SPECS: Record<string, BackboneSpec> = {
 export type DomainKind = 'compact' | 'general';
 
 export const DOMAIN_BACKBONES: Record<DomainKind, string> = {
-  general: 'mnv2-140-b12-bilinear',
+  general: 'mnv2-140-b12-msqrt',
   compact: 'mnv2-140-gap',
 };
 

@@ -1,3 +1,5 @@
+import type { Head } from '../heads/head.ts';
+import { CANONICAL_VIEW } from '../preprocess/views.ts';
 import { InvalidHeadError } from './errors.ts';
 import type { LinearHead } from './types.ts';
 
@@ -40,3 +42,36 @@ export function weightsFeaturesByTags(head: LinearHead, featureDim: number): Flo
   }
   return out;
 }
+
+/**
+ * A trained head (`trainHead`) as the exporters' `LinearHead`, one output per tag in the head's tag order, named by
+ * `labels`. The exported model computes the canonical view only, so a head that averages other views at prediction
+ * is refused: its export would not give the server's answers. Tags the head does not score (no training images)
+ * get zero weights and a very negative bias, i.e. probability 0 to within 1e-13.
+ */
+export function linearHeadFromTrained(head: Head, labels: readonly string[]): LinearHead {
+  if (labels.length !== head.tagIds.length) {
+    throw new InvalidHeadError(`${labels.length} labels for ${head.tagIds.length} tags`);
+  }
+  if (head.predictionViews.length !== 1 || head.predictionViews[0] !== CANONICAL_VIEW) {
+    throw new InvalidHeadError(
+      `the head averages the views ${head.predictionViews.join(', ')} at prediction; an exported model sees the ${CANONICAL_VIEW} view only`,
+    );
+  }
+  if (head.negative?.source === 'none-of-the-tags') {
+    throw new InvalidHeadError(
+      'the Negative tag of this head is computed from the other tags (it had no training images), which a linear export cannot express',
+    );
+  }
+  const { inputDim: dim, weights, bias, activation } = head.model;
+  const W = new Float32Array(head.tagIds.length * dim);
+  const b = new Float32Array(head.tagIds.length).fill(UNSCORED_BIAS);
+  head.outputTags.forEach((tag, o) => {
+    W.set(weights.subarray(o * dim, (o + 1) * dim), tag * dim);
+    b[tag] = bias[o]!;
+  });
+  return { W, b, weightLayout: 'tagsByFeatures', activation, labels: [...labels] };
+}
+
+/** exp(-30) ≈ 1e-13: an unscored tag's logit, far below any trained one. */
+const UNSCORED_BIAS = -30;

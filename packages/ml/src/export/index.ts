@@ -45,6 +45,7 @@ export {
   OnnxEncodingError,
   UnsupportedOpError,
 } from './errors.ts';
+export { linearHeadFromTrained } from './head.ts';
 export {
   type BuiltOnnxFeatureModel,
   type BuiltOnnxModel,

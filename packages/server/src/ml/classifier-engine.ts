@@ -2,7 +2,7 @@ import type { ClassificationType, TagType } from '../storage/types.ts';
 
 /**
  * The server's port to the machine-learning layer. Domain code trains, evaluates and predicts through this
- * interface only; `tfjs-engine.ts` implements it with @cvkit/ml, and tests may substitute a fake.
+ * interface only; `ml-engine.ts` implements it with @cvkit/ml, and tests may substitute a fake.
  */
 export interface ClassifierEngine {
   /** Export platforms this engine produces, with their flavors (null: the platform's default). */

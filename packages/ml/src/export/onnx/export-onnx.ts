@@ -19,6 +19,7 @@
  * - ONNX10: ONNX 1.0 — opset 1, whose Add/Mul/Gemm need legacy broadcast attributes. onnxruntime
  *   runs opset ≥ 7 only, so such a model could not be verified here: refused.
  */
+import { MSQRT_ITERATIONS } from '../../backbones/pooling.ts';
 import { InvalidBackboneError, InvalidExportOptionsError } from '../errors.ts';
 import { validateHead, weightsFeaturesByTags } from '../head.ts';
 import {
@@ -36,7 +37,7 @@ import { resolveInputNode } from '../tfjs/cut.ts';
 import { graphDefOf } from '../tfjs/graph-def.ts';
 import { indexWeights } from '../tfjs/weights.ts';
 import type { ExportFile, ExportSource, TfjsGraphBackbone } from '../types.ts';
-import { appendTfjsGraph, type ConvertedOutput } from './from-tfjs-graph.ts';
+import { appendTfjsGraphOutputs, type ConvertedOutput } from './from-tfjs-graph.ts';
 import { OnnxGraphBuilder } from './graph-builder.ts';
 import { encodeModel, OnnxDataType, type OnnxDim, type OnnxModel, type OnnxValueInfo } from './onnx-writer.ts';
 
@@ -201,6 +202,17 @@ function appendBackboneFeatures(
   nchwInput: string,
   batch: number,
 ): ConvertedOutput {
+  return poolFeatures(b, appendBackboneTaps(b, backbone, nchwInput, batch, [backbone.featureNode])[0]!);
+}
+
+/** The converted graph up to each of `nodes` (shared layers converted once), unpooled. */
+function appendBackboneTaps(
+  b: OnnxGraphBuilder,
+  backbone: TfjsGraphBackbone,
+  nchwInput: string,
+  batch: number,
+  nodes: readonly string[],
+): ConvertedOutput[] {
   const size = backbone.inputSize;
   if (!Number.isInteger(size) || size <= 0) throw new InvalidExportOptionsError(`invalid input size ${size}`);
   if (!(backbone.inputScale > 0)) throw new InvalidExportOptionsError(`invalid input scale ${backbone.inputScale}`);
@@ -214,20 +226,19 @@ function appendBackboneFeatures(
     const offset = b.floatConst('cvkit/input_offset', [], [backbone.inputOffset]);
     scaled = b.op('Add', [scaled, offset], 'cvkit/offset_input');
   }
-  const tapped = appendTfjsGraph(
+  return appendTfjsGraphOutputs(
     b,
     graph,
     weights,
     {
-      [resolveInputNode(graph, backbone.featureNode, backbone.inputNode)]: {
+      [resolveInputNode(graph, nodes[0]!, backbone.inputNode)]: {
         tensor: scaled,
         tfShape: [batch, size, size, 3],
         layout: 'nchw',
       },
     },
-    backbone.featureNode,
+    nodes,
   );
-  return poolFeatures(b, tapped);
 }
 
 /** A [batch, dim] feature tap as is; a [batch, h, w, dim] one mean-pooled over space, as the ml backbones do. */
@@ -243,6 +254,66 @@ function poolFeatures(b: OnnxGraphBuilder, tapped: ConvertedOutput): ConvertedOu
 
 export const ONNX_FEATURES_OUTPUT = 'features';
 
+/**
+ * backbones/pooling.ts's `bilinear-msqrt` as ONNX ops on an NCHW map: G = X·Xᵀ / (h·w), A = G / tr(G), Newton–Schulz
+ * iterations for A^½, times √tr(G), upper triangle (row-major), unit L2 norm. Opset 13.
+ */
+function appendMatrixSqrtBilinear(b: OnnxGraphBuilder, tapped: ConvertedOutput, name: string): ConvertedOutput {
+  if (tapped.layout !== 'nchw' || tapped.tfShape.length !== 4) {
+    throw new InvalidBackboneError(
+      `bilinear pooling needs a [batch, h, w, c] map, got ${JSON.stringify(tapped.tfShape)}`,
+    );
+  }
+  const [n, h, w, c] = tapped.tfShape as [number, number, number, number];
+  const eye = new Float32Array(c * c);
+  for (let i = 0; i < c; i++) eye[i * c + i] = 1;
+  const identity = b.floatConst(`${name}/identity`, [c, c], eye);
+  const x = b.op('Reshape', [tapped.tensor, b.int64Const(`${name}/rows_shape`, [3], [0, c, -1])], `${name}/rows`);
+  const xt = b.op('Transpose', [x], `${name}/rows_t`, [{ name: 'perm', kind: 'ints', value: [0, 2, 1] }]);
+  const gram = b.op(
+    'Mul',
+    [b.op('MatMul', [x, xt], `${name}/xxt`), b.floatConst(`${name}/inv_positions`, [], [1 / (h * w)])],
+    `${name}/gram`,
+  );
+  const trace = b.op(
+    'ReduceSum',
+    [b.op('Mul', [gram, identity], `${name}/diagonal`), b.int64Const(`${name}/trace_axes`, [2], [1, 2])],
+    `${name}/trace`,
+    [{ name: 'keepdims', kind: 'int', value: 1 }],
+  );
+  const a = b.op('Div', [gram, trace], `${name}/normalised`);
+  const threeHalves = b.floatConst(
+    `${name}/three_halves_identity`,
+    [c, c],
+    eye.map((v) => 1.5 * v),
+  );
+  const half = b.floatConst(`${name}/half`, [], [0.5]);
+  let y = a;
+  let z: string | null = null;
+  for (let it = 0; it < MSQRT_ITERATIONS; it++) {
+    const zy = z ? b.op('MatMul', [z, y], `${name}/zy_${it}`) : y;
+    const t = b.op('Sub', [threeHalves, b.op('Mul', [zy, half], `${name}/half_zy_${it}`)], `${name}/t_${it}`);
+    const nextY = b.op('MatMul', [y, t], `${name}/y_${it + 1}`);
+    z = z ? b.op('MatMul', [t, z], `${name}/z_${it + 1}`) : t;
+    y = nextY;
+  }
+  const root = b.op('Mul', [y, b.op('Sqrt', [trace], `${name}/sqrt_trace`)], `${name}/root`);
+  const flat = b.op('Reshape', [root, b.int64Const(`${name}/flat_shape`, [2], [0, c * c])], `${name}/flat`);
+  const upper: number[] = [];
+  for (let i = 0; i < c; i++) for (let j = i; j < c; j++) upper.push(i * c + j);
+  const picked = b.op(
+    'Gather',
+    [flat, b.int64Const(`${name}/upper`, [upper.length], upper)],
+    `${name}/upper_triangle`,
+    [{ name: 'axis', kind: 'int', value: 1 }],
+  );
+  const normalised = b.op('LpNormalization', [picked], `${name}/l2`, [
+    { name: 'axis', kind: 'int', value: 1 },
+    { name: 'p', kind: 'int', value: 2 },
+  ]);
+  return { tensor: normalised, tfShape: [n, upper.length], layout: 'tf' };
+}
+
 export interface OnnxFeatureModelOptions {
   /**
    * 'NHWC' (default): input [batch, S, S, 3], the layout `preprocess` returns, transposed to NCHW inside the
@@ -251,6 +322,13 @@ export interface OnnxFeatureModelOptions {
   layout?: 'NHWC' | 'NCHW';
   /** A fixed batch size, or 'dynamic' (default): a free `batch` dimension. */
   batch?: number | 'dynamic';
+  /**
+   * Several feature nodes, one output each (`features_0`, `features_1`, …) instead of the backbone's one
+   * `featureNode`: 'mean' pools a [batch, h, w, c] node over space, 'map' returns it as is (NHWC), for pooling
+   * in JavaScript (bilinear), 'bilinear-msqrt' computes backbones/pooling.ts's matrix-square-root bilinear pooling
+   * in the model (in float32).
+   */
+  taps?: readonly { node: string; pooling: 'mean' | 'map' | 'bilinear-msqrt' }[];
 }
 
 export interface BuiltOnnxFeatureModel {
@@ -259,9 +337,12 @@ export interface BuiltOnnxFeatureModel {
   inputName: string;
   inputShape: OnnxDim[];
   layout: 'NHWC' | 'NCHW';
-  /** `features`: float32 [batch, featureDim]. */
+  /** `features`: float32 [batch, featureDim]. With `taps`, the first tap's output. */
   outputName: string;
+  /** With `taps`, the first tap's size. */
   featureDim: number;
+  /** Every output with its shape after the batch dimension ([dim], or [h, w, c] for a 'map' tap). */
+  outputs: { name: string; shape: number[] }[];
 }
 
 /**
@@ -289,13 +370,40 @@ export function buildOnnxFeatureModel(
           { name: 'perm', kind: 'ints', value: [0, 3, 1, 2] },
         ])
       : ONNX_INPUT_NAME;
-  const features = appendBackboneFeatures(b, backbone, nchw, batch === 'dynamic' ? -1 : batch);
-  const featureDim = features.tfShape[1]!;
-  const output = b.op('Identity', [features.tensor], 'cvkit/features', undefined, {
-    name: ONNX_FEATURES_OUTPUT,
-    exact: true,
+  const batchDim = batch === 'dynamic' ? -1 : batch;
+  const taps = options.taps ?? [{ node: backbone.featureNode, pooling: 'mean' as const }];
+  const converted = appendBackboneTaps(
+    b,
+    backbone,
+    nchw,
+    batchDim,
+    taps.map((t) => t.node),
+  );
+  const outputs = converted.map((tapped, i) => {
+    const name = options.taps ? `${ONNX_FEATURES_OUTPUT}_${i}` : ONNX_FEATURES_OUTPUT;
+    let value = tapped;
+    let shape: number[];
+    if (taps[i]!.pooling === 'map') {
+      if (tapped.layout !== 'nchw' || tapped.tfShape.length !== 4) {
+        throw new InvalidBackboneError(`feature node ${taps[i]!.node} is not a [batch, h, w, c] map`);
+      }
+      const [, h, w, c] = tapped.tfShape as [number, number, number, number];
+      const nhwc = b.op('Transpose', [tapped.tensor], `cvkit/map_to_nhwc_${i}`, [
+        { name: 'perm', kind: 'ints', value: [0, 2, 3, 1] },
+      ]);
+      value = { tensor: nhwc, tfShape: tapped.tfShape, layout: 'tf' };
+      shape = [h, w, c];
+    } else if (taps[i]!.pooling === 'bilinear-msqrt') {
+      value = appendMatrixSqrtBilinear(b, tapped, `cvkit/msqrt_${i}`);
+      shape = [value.tfShape[1]!];
+    } else {
+      value = poolFeatures(b, tapped);
+      shape = [value.tfShape[1]!];
+    }
+    const output = b.op('Identity', [value.tensor], `cvkit/features_${i}`, undefined, { name, exact: true });
+    b.addOutput({ name: output, type: { kind: 'tensor', elemType: OnnxDataType.FLOAT, shape: [n, ...shape] } });
+    return { name: output, shape };
   });
-  b.addOutput({ name: output, type: { kind: 'tensor', elemType: OnnxDataType.FLOAT, shape: [n, featureDim] } });
   const model: OnnxModel = {
     irVersion: spec.irVersion,
     opsetImports: [{ domain: '', version: spec.opset }],
@@ -305,7 +413,15 @@ export function buildOnnxFeatureModel(
     graph: b.build('cvkit_features', `${backbone.name} features`),
     metadataProps: [],
   };
-  return { bytes: encodeModel(model), inputName: ONNX_INPUT_NAME, inputShape, layout, outputName: output, featureDim };
+  return {
+    bytes: encodeModel(model),
+    inputName: ONNX_INPUT_NAME,
+    inputShape,
+    layout,
+    outputName: outputs[0]!.name,
+    featureDim: outputs[0]!.shape.reduce((a, d) => a * d, 1),
+    outputs,
+  };
 }
 
 /** model.onnx + labels.txt + cvexport.manifest + metadata_properties.json + README.md. */

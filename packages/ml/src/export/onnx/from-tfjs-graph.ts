@@ -66,12 +66,25 @@ export function appendTfjsGraph(
   inputs: Readonly<Record<string, TfjsGraphInput>>,
   outputNode: string,
 ): ConvertedOutput {
+  return appendTfjsGraphOutputs(builder, graph, weights, inputs, [outputNode])[0]!;
+}
+
+/** As `appendTfjsGraph` for several outputs: the nodes they share are converted once. */
+export function appendTfjsGraphOutputs(
+  builder: OnnxGraphBuilder,
+  graph: TfjsGraphDef,
+  weights: ReadonlyMap<string, StoredWeight>,
+  inputs: Readonly<Record<string, TfjsGraphInput>>,
+  outputNodes: readonly string[],
+): ConvertedOutput[] {
   const converter = new TfjsToOnnx(builder, graph, weights, inputs);
-  const value = converter.convert(outputNode);
-  if (value.kind !== 'activation') {
-    throw new UnsupportedOpError('Const', outputNode, 'the requested output is a constant');
-  }
-  return { tensor: value.tensor, tfShape: value.tfShape, layout: value.layout };
+  return outputNodes.map((outputNode) => {
+    const value = converter.convert(outputNode);
+    if (value.kind !== 'activation') {
+      throw new UnsupportedOpError('Const', outputNode, 'the requested output is a constant');
+    }
+    return { tensor: value.tensor, tfShape: value.tfShape, layout: value.layout };
+  });
 }
 
 class TfjsToOnnx {

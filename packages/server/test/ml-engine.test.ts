@@ -1,0 +1,100 @@
+/**
+ * The real engine (@cvkit/ml backbones and heads) on small generated images: what the server relies on beyond
+ * accuracy. Features are embedded once per image, backbone and view; a compact-domain model predicts what its
+ * export computes (the centre view); a general-domain one averages the mirror too.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging.ts';
+import type { ClassifierEngine, TrainingJob } from '../src/ml/classifier-engine.ts';
+import { createMlEngine } from '../src/ml/ml-engine.ts';
+import { decodeStoredModel } from '../src/ml/stored-formats.ts';
+import type { FeatureStore } from '../src/storage/types.ts';
+import { jpeg } from './helpers/images.ts';
+
+const puts: string[] = [];
+const memory = new Map<string, Float32Array[]>();
+const features: FeatureStore = {
+  async getMany(key, hashes) {
+    return new Map(hashes.filter((h) => memory.has(`${key}|${h}`)).map((h) => [h, memory.get(`${key}|${h}`)!]));
+  },
+  async put(key, hash, views) {
+    puts.push(`${key}|${hash}`);
+    memory.set(`${key}|${hash}`, views);
+  },
+};
+
+let engine: ClassifierEngine;
+const bytes = new Map<string, Buffer>();
+const tags = [
+  { id: 'red', name: 'Red', type: 'Regular' as const },
+  { id: 'blue', name: 'Blue', type: 'Regular' as const },
+];
+
+async function addImage(i: number, tag: 'red' | 'blue'): Promise<TrainingJob['images'][number]> {
+  const shade = 20 * (i % 5);
+  const rgb: [number, number, number] =
+    tag === 'red' ? [200 + (shade % 50), shade, 30] : [30, shade, 200 + (shade % 50)];
+  bytes.set(`h${i}`, await jpeg(48 + i, 40, rgb));
+  return { id: `img${i}`, contentHash: `h${i}`, tagIds: [tag] };
+}
+
+function job(images: TrainingJob['images'], backbone: 'compact' | 'general'): TrainingJob {
+  return {
+    backbone,
+    classificationType: 'Multiclass',
+    trainingType: 'Regular',
+    augment: true,
+    tags,
+    images,
+    loadImage: async (hash) => bytes.get(hash)!,
+  };
+}
+
+beforeAll(() => {
+  engine = createMlEngine({ logger: createLogger('warn'), features });
+});
+
+describe('ml engine', () => {
+  it('embeds each image once per backbone and view: a retraining after adding one image embeds only that image', async () => {
+    const images = [];
+    for (let i = 0; i < 10; i++) images.push(await addImage(i, i % 2 ? 'blue' : 'red'));
+    await engine.train(job(images, 'general'));
+    expect(puts).toHaveLength(20); // 10 images × (centre, centre-mirrored)
+    const before = puts.length;
+    images.push(await addImage(10, 'red'));
+    const trained = await engine.train(job(images, 'general'));
+    expect(puts.slice(before).map((k) => k.split('|')[1])).toEqual(['h10', 'h10']);
+    expect(new Set(puts.slice(before).map((k) => k.split('#')[1]!.split('|')[0]))).toEqual(
+      new Set(['centre', 'centre-mirrored']),
+    );
+    const [top] = await engine.predict(trained.model, await jpeg(50, 40, [230, 20, 30]));
+    expect(top!.tagId).toBe('red');
+  }, 60_000);
+
+  it('keeps compact and general features apart, and compact heads predict on the centre view only', async () => {
+    const images = [];
+    for (let i = 20; i < 30; i++) images.push(await addImage(i, i % 2 ? 'blue' : 'red'));
+    const before = puts.length;
+    const compact = await engine.train(job(images, 'compact'));
+    const general = await engine.train(job(images, 'general'));
+    const keys = new Set(puts.slice(before).map((k) => k.split('@')[0]));
+    expect(keys).toEqual(new Set(['mnv2-140-gap', 'mnv2-140-b12-msqrt']));
+    const load = async () => {
+      throw new Error('not a legacy model');
+    };
+    expect((await decodeStoredModel(compact.model, load)).head.predictionViews).toEqual(['centre']);
+    expect((await decodeStoredModel(general.model, load)).head.predictionViews).toEqual(['centre', 'centre-mirrored']);
+    const report = await engine.performance(compact.evaluation, 0.5);
+    expect(report.images.map((i) => i.imageId).sort()).toEqual(images.map((i) => i.id).sort());
+    expect(report.perTag.map((t) => t.tagId)).toEqual(['red', 'blue']);
+  }, 60_000);
+
+  it('reports undecodable training images as UndecodableImageError', async () => {
+    bytes.set('bad', Buffer.concat([(await jpeg()).subarray(0, 200)]));
+    const images = [
+      ...(await Promise.all([40, 41, 42, 43].map((i) => addImage(i, i % 2 ? 'blue' : 'red')))),
+      { id: 'broken', contentHash: 'bad', tagIds: ['red'] },
+    ];
+    await expect(engine.train(job(images, 'compact'))).rejects.toMatchObject({ name: 'UndecodableImageError' });
+  }, 60_000);
+});
