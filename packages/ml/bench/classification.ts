@@ -166,11 +166,12 @@ async function main() {
           { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: false },
           { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: true },
           { backbone: 'mnv2-140-gap', trainingType: 'Advanced', augment: true },
-          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: false },
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
-          { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Advanced', augment: true },
+          { backbone: 'mnv2-140-b12-msqrt', trainingType: 'Regular', augment: false },
+          { backbone: 'mnv2-140-b12-msqrt', trainingType: 'Regular', augment: true },
+          { backbone: 'mnv2-140-b12-msqrt', trainingType: 'Advanced', augment: true },
           {
-            backbone: 'mnv2-140-b12-bilinear',
+            backbone: 'mnv2-140-b12-msqrt',
             trainingType: 'Advanced',
             augment: true,
             predictionViews: [...VIEW_NAMES],
@@ -179,6 +180,7 @@ async function main() {
       : [
           { backbone: 'mnv2-140-gap', trainingType: 'Regular', augment: true },
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
+          { backbone: 'mnv2-140-b12-msqrt', trainingType: 'Regular', augment: true },
         ];
     for (const cfg of configs) {
       const { backbone, runtime } = await getBackboneWithRuntime(cfg.backbone);

@@ -128,4 +128,5 @@ export {
   type TrainingProgress,
   trainHead,
 } from './training/train-head.ts';
+export { type OffThreadOptions, trainHeadOffThread } from './training/train-head-off-thread.ts';
 export { predictionViewsFor, trainingViewGroups, trainingViews } from './training/views.ts';

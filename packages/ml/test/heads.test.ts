@@ -8,6 +8,7 @@ import { activate } from '../src/heads/linear-model.ts';
 import { deserializeHead, serializeHead } from '../src/heads/serialize.ts';
 import { layoutLabels, type TrainingImage } from '../src/training/problem.ts';
 import { type TrainHeadOptions, trainHead } from '../src/training/train-head.ts';
+import { trainHeadOffThread } from '../src/training/train-head-off-thread.ts';
 import { trainingViews } from '../src/training/views.ts';
 import { createRng } from '../src/util/random.ts';
 import { blobCentres, gaussian, imageFeatures, sample } from './helpers/synthetic.ts';
@@ -343,4 +344,43 @@ describe('serialisation', () => {
     expect(() => predict(head, { centre: new Float32Array(DIM + 1) })).toThrow(HeadFormatError);
     expect(() => predict(head, { 'centre-mirrored': new Float32Array(DIM) })).toThrow(HeadFormatError);
   });
+});
+
+describe('trainHeadOffThread', () => {
+  it('returns what trainHead returns in-process, bit for bit, with progress, without falling back', async () => {
+    const images = blobImages([14, 12, 10], 41);
+    const fallbacks: string[] = [];
+    const progress: string[] = [];
+    const off = await trainHeadOffThread(
+      options(images, ['Regular', 'Regular', 'Regular'], { onProgress: (p) => progress.push(p.stage) }),
+      { onFallback: (reason) => fallbacks.push(reason) },
+    );
+    const local = await trainHead(options(images, ['Regular', 'Regular', 'Regular']));
+    expect(fallbacks).toEqual([]);
+    expect(off.head.model.weights).toBeInstanceOf(Float32Array);
+    expect(Buffer.from(off.head.model.weights.buffer).equals(Buffer.from(local.head.model.weights.buffer))).toBe(true);
+    expect(off.evaluation).toEqual(local.evaluation);
+    expect(progress[0]).toBe('preparing');
+    expect(progress.at(-1)).toBe('final-fit');
+  }, 30_000);
+
+  it('rebuilds typed errors thrown in the worker', async () => {
+    const images = blobImages([6, 6], 42);
+    images[0] = { ...images[0]!, tags: [0, 1] }; // two tags on a multiclass image
+    await expect(trainHeadOffThread(options(images, ['Regular', 'Regular']))).rejects.toBeInstanceOf(
+      TrainingInputError,
+    );
+  }, 30_000);
+
+  it('stops the worker when the signal aborts', async () => {
+    const controller = new AbortController();
+    const running = trainHeadOffThread(
+      options(blobImages([40, 40, 40], 43), ['Regular', 'Regular', 'Regular'], {
+        trainingType: 'Advanced',
+        signal: controller.signal,
+      }),
+    );
+    controller.abort(new Error('cancelled by the test'));
+    await expect(running).rejects.toThrow('cancelled by the test');
+  }, 30_000);
 });

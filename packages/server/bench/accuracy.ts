@@ -6,6 +6,7 @@
  * Run: `npm run bench:accuracy -w @cvkit/server` (needs ../shared/datasets).
  */
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { accuracy } from '@cvkit/ml';
 import { createLogger } from '../src/logging.ts';
 import type { TrainingJob } from '../src/ml/classifier-engine.ts';
@@ -54,6 +55,9 @@ for (const name of DATASETS) {
   for (const backbone of DOMAINS)
     for (const trainingType of TYPES) {
       const started = performance.now();
+      // Training shares the server's event loop: the longest stall is what a concurrent request waits at worst.
+      const stalls = monitorEventLoopDelay({ resolution: 5 });
+      stalls.enable();
       const trained = await engine.train({
         backbone,
         classificationType: 'Multiclass',
@@ -64,6 +68,7 @@ for (const name of DATASETS) {
         loadImage: async (h) => bytes.get(h)!,
       });
       const ms = performance.now() - started;
+      stalls.disable();
       const { data } = decodeStoredEvaluation(trained.evaluation);
       let heldOut: { correct: number; total: number } | undefined;
       if (test.size) {
@@ -80,6 +85,7 @@ for (const name of DATASETS) {
         folds: data.folds,
         heldOut,
         trainMs: Math.round(ms),
+        eventLoopMaxStallMs: Math.round(stalls.max / 1e6),
       };
     }
   results[name] = out;

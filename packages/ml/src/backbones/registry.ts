@@ -5,14 +5,16 @@
  * final pooled features reach 0.79 on mlnet-flowers-small (5-fold, linear head) where InceptionV3 and the plain
  * MobileNetV2 were fine-tuned away from general features (0.58–0.74 at their best layers).
  *
- * - General domains use `mnv2-140-b12-bilinear`: the mid network cut after block `expanded_conv_12` (14×14×136)
- *   with bilinear (second-order) pooling. The most accurate option measured: 0.84 (Regular) to 0.85 (Advanced) on
- *   flowers against 0.79 for the final pooled features, 0.95–1.0 on the three easy sets, and cheaper to run (the
- *   7×7 stage is skipped). Its weakness: it reads colour and texture statistics more than shape, and the one
- *   held-out trees photo (a paler, yellower hemlock) is misclassified where the final features get it right.
+ * - General domains use `mnv2-140-b12-msqrt`: the mid network cut after block `expanded_conv_12` (14×14×136) with
+ *   bilinear (second-order) pooling normalised by the matrix square root. The most accurate option measured
+ *   (README: flowers 0.84–0.855 Regular against 0.785 for the final pooled features, 0.95–1.0 on the three easy
+ *   sets), and the 7×7 stage is skipped. Plain bilinear pooling (`mnv2-140-b12-bilinear`, element-wise square
+ *   root) scores about the same on flowers but reads colour statistics so strongly that it calls the Azure
+ *   quickstart's held-out hemlock (a branch on a large grey background) a Japanese cherry; the matrix square root
+ *   evens out such dominant directions and gets it right.
  * - Compact domains use `mnv2-140-gap`: the same network's final global-average-pooled 1792 features, a
  *   MobileNetV2-class model that the ONNX / TF.js exporters reproduce exactly (Custom Vision only exports compact
- *   domains) and that onnxruntime runs in ≈5 ms. Bilinear pooling is not in the exporters yet.
+ *   domains) and that onnxruntime runs in ≈5 ms.
  */
 import { EngineError } from '../errors.ts';
 import type { Backbone, BackboneSpec } from './backbone.ts';

@@ -20,7 +20,7 @@ import {
   linearHeadFromTrained,
   loadBundledModel,
   metricsAt,
-  trainHead,
+  trainHeadOffThread,
   trainingViews,
   type ViewName,
 } from '@cvkit/ml';
@@ -45,8 +45,8 @@ import {
 /**
  * The ClassifierEngine on @cvkit/ml. The project's domain picks the backbone (compact domains the exportable
  * MobileNetV2 features, general domains the more accurate bilinear ones); features are cached per image content,
- * backbone and view, so a retraining embeds only new images; `trainHead` fits the head and cross-validates it;
- * the head and the evaluation are stored as JSON.
+ * backbone and view, so a retraining embeds only new images; `trainHead` fits the head and cross-validates it on a
+ * worker thread; the head and the evaluation are stored as JSON.
  *
  * Compact-domain heads predict on the centre view alone, which is exactly what their exported models compute;
  * general-domain heads (not exportable, as in Azure) also average the mirrored view.
@@ -156,24 +156,28 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
         job.onProgress?.((EMBED_SHARE * ++embedded) / distinct),
       );
       const tagIndex = new Map(job.tags.map((t, i) => [t.id, i]));
-      const { head, evaluation } = await trainHead({
-        backbone: { ...backbone, defaultL2: backbone.spec.defaultL2 },
-        tagIds: job.tags.map((t) => t.id),
-        tagTypes: job.tags.map((t) => t.type),
-        images: job.images.map((img) => ({
-          features: features.get(img.contentHash)!,
-          tags: img.tagIds.filter((t) => tagIndex.has(t)).map((t) => tagIndex.get(t)!),
-        })),
-        classificationType: job.classificationType,
-        trainingType: job.trainingType,
-        augment: job.augment,
-        seed: 1,
-        budgetMs: advancedBudgetMs(job.reservedBudgetInHours ?? 0),
-        // An exported model computes the centre view only; compact heads predict the same way.
-        ...(job.backbone === 'compact' ? { predictionViews: ['centre' as const] } : {}),
-        onProgress: ({ done, total }) => job.onProgress?.(EMBED_SHARE + ((1 - EMBED_SHARE) * done) / (total + 1)),
-        ...(job.signal ? { signal: job.signal } : {}),
-      });
+      const { head, evaluation } = await trainHeadOffThread(
+        {
+          backbone: { ...backbone, defaultL2: backbone.spec.defaultL2 },
+          tagIds: job.tags.map((t) => t.id),
+          tagTypes: job.tags.map((t) => t.type),
+          images: job.images.map((img) => ({
+            features: features.get(img.contentHash)!,
+            tags: img.tagIds.filter((t) => tagIndex.has(t)).map((t) => tagIndex.get(t)!),
+          })),
+          classificationType: job.classificationType,
+          trainingType: job.trainingType,
+          augment: job.augment,
+          seed: 1,
+          budgetMs: advancedBudgetMs(job.reservedBudgetInHours ?? 0),
+          // An exported model computes the centre view only; compact heads predict the same way.
+          ...(job.backbone === 'compact' ? { predictionViews: ['centre' as const] } : {}),
+          onProgress: ({ done, total }) => job.onProgress?.(EMBED_SHARE + ((1 - EMBED_SHARE) * done) / (total + 1)),
+          ...(job.signal ? { signal: job.signal } : {}),
+        },
+        // Fitting runs on a worker thread so requests are not held up (≈ 100–400 ms stalls in-process).
+        { onFallback: (reason) => opts.logger.warn('head fitting runs on the main thread', { reason }) },
+      );
       return {
         model: encodeStoredModel(
           head,
