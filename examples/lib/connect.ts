@@ -1,7 +1,7 @@
 /**
  * One way for every example to get its clients: Azure (or any Custom Vision endpoint) when the environment names
  * one, otherwise a cvkit server started in this process on a random port, with a temporary data directory and the
- * real TensorFlow.js engine.
+ * real engine (@cvkit/ml).
  *
  * Environment (the names Microsoft's quickstarts use):
  *

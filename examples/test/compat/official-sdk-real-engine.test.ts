@@ -1,5 +1,5 @@
 /**
- * One training run through the official SDKs with the real TensorFlow.js engine, on a compact domain: upload
+ * One training run through the official SDKs with the real engine (@cvkit/ml), on a compact domain: upload
  * azure-cv-trees with createImagesFromFiles, trainProject, poll getIteration, read the evaluation, publish, classify
  * with the official prediction client, then ask for every export platform and flavor the contract knows and record
  * what each one gives (docs/compatibility.md lists it).
@@ -62,7 +62,7 @@ describe.skipIf(!enabled)('official SDKs with the real engine: train, evaluate, 
   let iteration: TrainingAPIModels.Iteration;
 
   beforeAll(async () => {
-    s = await startTestServer({}, { engine: 'tfjs' });
+    s = await startTestServer({}, { engine: 'real' });
     trainer = recordOfficial(
       new TrainingAPIClient(new ApiKeyCredentials({ inHeader: { 'Training-key': TRAINING_KEY } }), s.url),
       training,

@@ -40,7 +40,7 @@ async function pixels(bytes: Buffer, size: number): Promise<Float32Array> {
 describe.skipIf(!datasets.length)('exports agree with the server', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({}, { engine: 'tfjs' });
+    s = await startTestServer({}, { engine: 'real' });
   }, 60_000);
   afterAll(() => s?.stop());
 

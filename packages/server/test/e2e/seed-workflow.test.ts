@@ -1,6 +1,6 @@
 /**
  * The workflow Azure Custom Vision's quickstart teaches, end to end through @cvkit/sdk against a server running the
- * real TensorFlow.js engine: create project → upload Hemlock and Japanese Cherry → train → read precision and
+ * real engine (@cvkit/ml): create project → upload Hemlock and Japanese Cherry → train → read precision and
  * recall → quick test → add that prediction to training → retrain → publish → classify through the Prediction API.
  */
 import { PredictionClient, TrainingClient } from '@cvkit/sdk';
@@ -10,7 +10,7 @@ import { PREDICTION_KEY, startTestServer, type TestServer, TRAINING_KEY } from '
 
 const enabled = haveDataset('azure-cv-trees');
 
-describe.skipIf(!enabled)('seed workflow on azure-cv-trees with the TensorFlow.js engine', () => {
+describe.skipIf(!enabled)('seed workflow on azure-cv-trees with the real engine', () => {
   let s: TestServer;
   let trainer: TrainingClient;
   let predictor: PredictionClient;
@@ -18,7 +18,7 @@ describe.skipIf(!enabled)('seed workflow on azure-cv-trees with the TensorFlow.j
   const test = enabled ? datasetImages('azure-cv-trees', 'test') : new Map();
 
   beforeAll(async () => {
-    s = await startTestServer({}, { engine: 'tfjs' });
+    s = await startTestServer({}, { engine: 'real' });
     trainer = new TrainingClient({ endpoint: s.url, trainingKey: TRAINING_KEY });
     predictor = new PredictionClient({ endpoint: s.url, predictionKey: PREDICTION_KEY });
   }, 60_000);

@@ -9,7 +9,7 @@ import {
 } from '../../src/ml/classifier-engine.ts';
 
 /**
- * A stand-in for the TensorFlow.js engine in HTTP and domain tests: nearest-centroid on an image's mean colour.
+ * A stand-in for the real engine in HTTP and domain tests: nearest-centroid on an image's mean colour.
  * It is fast and deterministic, so tests of routing, validation and persistence do not pay for a neural network.
  * End-to-end tests use the real engine.
  */

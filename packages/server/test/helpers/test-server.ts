@@ -25,8 +25,8 @@ export interface TestServer {
 /** A server on a random loopback port with its own temporary data directory. */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
-  /** `engine: 'tfjs'` runs the real TensorFlow.js engine; the default is the fast stand-in. */
-  opts: { engine?: ClassifierEngine | 'tfjs' } = {},
+  /** `engine: 'real'` runs the real engine (@cvkit/ml); the default is the fast stand-in. */
+  opts: { engine?: ClassifierEngine | 'real' } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'cvkit-test-'));
   const config = defaultConfig({
@@ -38,7 +38,7 @@ export async function startTestServer(
     logLevel: 'silent',
     ...overrides,
   });
-  const engine = opts.engine === 'tfjs' ? undefined : (opts.engine ?? fakeEngine());
+  const engine = opts.engine === 'real' ? undefined : (opts.engine ?? fakeEngine());
   const server = await createServer(config, { logger: createLogger('silent'), ...(engine ? { engine } : {}) });
   const url = await server.listen();
   const training = `${url}/customvision/v3.3/training`;
