@@ -35,7 +35,10 @@ if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PRED
     predictionKey: config.predictionKey,
   });
 // Start the ML engine now rather than on the first training or prediction; it logs which runtime it chose.
-server.engine.describe().catch((e: Error) => server.logger.error('ML engine failed to start', { error: e.message }));
+server.engine
+  .describe()
+  .then((engine) => server.logger.info('ML engine ready', engine))
+  .catch((e: Error) => server.logger.error('ML engine failed to start', { error: e.message }));
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
     server.logger.info('shutting down', { signal });

@@ -144,7 +144,13 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
         const { backbone, runtime } = await backboneFor(kind);
         runtimes[kind] = `${backbone.cacheKey} on ${runtime.description}`;
       }
-      return { backend: info.backend, threads: info.threads, simd: info.simd, backbones: runtimes };
+      return {
+        tfjsBackend: info.backend,
+        threads: info.threads,
+        simd: info.simd,
+        ...(info.fallbacks.length ? { tfjsFallbacks: info.fallbacks } : {}),
+        backbones: runtimes,
+      };
     },
 
     async train(job) {
