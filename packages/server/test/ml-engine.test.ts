@@ -89,6 +89,17 @@ describe('ml engine', () => {
     expect(report.perTag.map((t) => t.tagId)).toEqual(['red', 'blue']);
   }, 60_000);
 
+  it('keeps two iterations of one project apart (same tags and image count: their stored models share a long prefix)', async () => {
+    const images = [];
+    for (let i = 50; i < 60; i++) images.push(await addImage(i, i % 2 ? 'blue' : 'red'));
+    const swapped = images.map((img) => ({ ...img, tagIds: [img.tagIds[0] === 'red' ? 'blue' : 'red'] }));
+    const first = await engine.train(job(images, 'compact'));
+    const second = await engine.train(job(swapped, 'compact'));
+    const red = await jpeg(50, 40, [230, 20, 30]);
+    expect((await engine.predict(first.model, red))[0]!.tagId).toBe('red');
+    expect((await engine.predict(second.model, red))[0]!.tagId).toBe('blue');
+  }, 60_000);
+
   it('reports undecodable training images as UndecodableImageError', async () => {
     bytes.set('bad', Buffer.concat([(await jpeg()).subarray(0, 200)]));
     const images = [

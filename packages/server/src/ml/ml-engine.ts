@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   BACKBONE_SPECS,
   type Backbone,
@@ -120,7 +121,8 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
 
   const models = new Map<string, { head: Head; labels: string[] }>();
   async function modelOf(modelBytes: Uint8Array): Promise<{ head: Head; labels: string[] }> {
-    const key = Buffer.from(modelBytes).subarray(0, 4096).toString('base64') + modelBytes.length;
+    // The whole content: two iterations of one project share their first kilobytes (tags, settings).
+    const key = createHash('sha256').update(modelBytes).digest('hex');
     let model = models.get(key);
     if (!model) {
       model = await decodeStoredModel(modelBytes, async () => (await backboneFor('compact')).backbone);
