@@ -364,6 +364,18 @@ describe('trainHeadOffThread', () => {
     expect(progress.at(-1)).toBe('final-fit');
   }, 30_000);
 
+  it('fits on the calling thread, saying why, when the worker cannot load', async () => {
+    const images = blobImages([8, 8], 44);
+    const reasons: string[] = [];
+    const got = await trainHeadOffThread(options(images, ['Regular', 'Regular']), {
+      bootstrap: "throw new Error('simulated: no TypeScript loader')",
+      onFallback: (reason) => reasons.push(reason),
+    });
+    expect(reasons).toEqual(['simulated: no TypeScript loader']);
+    const local = await trainHead(options(images, ['Regular', 'Regular']));
+    expect(Array.from(got.head.model.weights)).toEqual(Array.from(local.head.model.weights));
+  }, 30_000);
+
   it('rebuilds typed errors thrown in the worker', async () => {
     const images = blobImages([6, 6], 42);
     images[0] = { ...images[0]!, tags: [0, 1] }; // two tags on a multiclass image

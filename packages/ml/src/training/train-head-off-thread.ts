@@ -20,6 +20,8 @@ import { type TrainHeadOptions, type TrainHeadResult, type TrainingProgress, tra
 export interface OffThreadOptions {
   /** Called once, with the reason, when the worker could not start and the fit ran on this thread. */
   onFallback?: (reason: string) => void;
+  /** Replaces the worker's bootstrap script (tests use it to simulate a worker that cannot load). */
+  bootstrap?: string;
 }
 
 type WorkerMessage =
@@ -49,7 +51,7 @@ export async function trainHeadOffThread(
   signal?.throwIfAborted();
   let worker: Worker;
   try {
-    worker = new Worker(workerSource(), { eval: true, workerData: data });
+    worker = new Worker(offThread.bootstrap ?? workerSource(), { eval: true, workerData: data });
   } catch (error) {
     offThread.onFallback?.(error instanceof Error ? error.message : String(error));
     return trainHead(options);
@@ -72,19 +74,20 @@ export async function trainHeadOffThread(
       else if (message.kind === 'result') finish(() => resolve(message.result));
       else finish(() => reject(deserializeError(message.error)));
     });
+    // The worker could not load (no TypeScript loader, a module missing): fit on this thread instead.
+    const fallBack = (reason: string) => {
+      settled = true;
+      signal?.removeEventListener('abort', abort);
+      offThread.onFallback?.(reason);
+      trainHead(options).then(resolve, reject);
+    };
     worker.on('error', (error) => {
-      if (!started && !settled) {
-        // The worker could not load (no TypeScript loader, a module missing): fit here instead.
-        settled = true;
-        signal?.removeEventListener('abort', abort);
-        offThread.onFallback?.(error.message);
-        trainHead(options).then(resolve, reject);
-        return;
-      }
-      finish(() => reject(error));
+      if (!started && !settled) fallBack(error.message);
+      else finish(() => reject(error));
     });
     worker.on('exit', (code) => {
-      finish(() => reject(new Error(`head-fitting worker exited with code ${code} before answering`)));
+      if (!started && !settled) fallBack(`the worker exited with code ${code} while loading`);
+      else finish(() => reject(new Error(`head-fitting worker exited with code ${code} before answering`)));
     });
   });
 }
