@@ -276,4 +276,17 @@ describe.each([
     },
     60_000,
   );
+
+  it.skipIf(!ortOrNull)(
+    'gives an image the same features in a batch as alone',
+    async () => {
+      const pixels = synthetic.slice(0, 4).map((s) => s.pixels);
+      const together = await ortBackbone!.embed(pixels);
+      for (let i = 0; i < pixels.length; i++) {
+        const [alone] = await ortBackbone!.embed([pixels[i]!]);
+        expect(maxAbsDiff(together[i]!, alone!)).toBeLessThanOrEqual(1e-6);
+      }
+    },
+    60_000,
+  );
 });

@@ -102,8 +102,8 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   }
 
   const bundled = loadBundledModel(spec.model);
-  // Mean-pooled taps are pooled inside the model; bilinear ones come out as NHWC maps and are pooled in JavaScript
-  // by the same function the TF.js backbone uses, so both runtimes compute one definition of the features.
+  // Mean and matrix-square-root bilinear pooling happen inside the model (float32 ONNX ops); plain bilinear taps come
+  // out as NHWC maps and are pooled in JavaScript by the function the TF.js backbone uses.
   const built = buildOnnxFeatureModel(
     {
       artifacts: bundled.artifacts as unknown as TfjsGraphArtifacts,
