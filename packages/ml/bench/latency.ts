@@ -114,7 +114,7 @@ async function main() {
   const loadBefore = os.loadavg();
   const { source, bytes } = await images();
   const results: Record<string, unknown> = {};
-  for (const id of ['mnv2-140-b12-bilinear', 'mnv2-140-gap']) {
+  for (const id of ['mnv2-140-b12-msqrt', 'mnv2-140-gap']) {
     const { backbone, runtime } = await getBackboneWithRuntime(id);
     results[id] = {
       runtime: runtime.description,
