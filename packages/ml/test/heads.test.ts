@@ -351,8 +351,13 @@ describe('trainHeadOffThread', () => {
     const images = blobImages([14, 12, 10], 41);
     const fallbacks: string[] = [];
     const progress: string[] = [];
+    // A backbone as getBackbone returns it: with methods, which a worker cannot receive.
+    const withMethods = { ...backbone, embed: async () => [], dispose: () => undefined };
     const off = await trainHeadOffThread(
-      options(images, ['Regular', 'Regular', 'Regular'], { onProgress: (p) => progress.push(p.stage) }),
+      options(images, ['Regular', 'Regular', 'Regular'], {
+        backbone: withMethods,
+        onProgress: (p) => progress.push(p.stage),
+      }),
       { onFallback: (reason) => fallbacks.push(reason) },
     );
     const local = await trainHead(options(images, ['Regular', 'Regular', 'Regular']));

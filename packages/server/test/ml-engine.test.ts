@@ -50,8 +50,10 @@ function job(images: TrainingJob['images'], backbone: 'compact' | 'general'): Tr
   };
 }
 
+const warnings: string[] = [];
+
 beforeAll(() => {
-  engine = createMlEngine({ logger: createLogger('warn'), features });
+  engine = createMlEngine({ logger: createLogger('warn', (line) => warnings.push(line)), features });
 });
 
 describe('ml engine', () => {
@@ -69,6 +71,8 @@ describe('ml engine', () => {
     );
     const [top] = await engine.predict(trained.model, await jpeg(50, 40, [230, 20, 30]));
     expect(top!.tagId).toBe('red');
+    // The head was fitted on the worker thread, not on the server's event loop.
+    expect(warnings.filter((w) => w.includes('head fitting runs on the main thread'))).toEqual([]);
   }, 60_000);
 
   it('keeps compact and general features apart, and compact heads predict on the centre view only', async () => {

@@ -47,7 +47,19 @@ export async function trainHeadOffThread(
   options: TrainHeadOptions,
   offThread: OffThreadOptions = {},
 ): Promise<TrainHeadResult> {
-  const { onProgress, signal, ...data } = options;
+  const { onProgress, signal, backbone, ...rest } = options;
+  // Only what trainHead reads: a real Backbone also carries its model and methods, which cannot cross to a worker.
+  const data = {
+    ...rest,
+    backbone: {
+      id: backbone.id,
+      version: backbone.version,
+      cacheKey: backbone.cacheKey,
+      dim: backbone.dim,
+      preprocessing: backbone.preprocessing,
+      ...(backbone.defaultL2 !== undefined ? { defaultL2: backbone.defaultL2 } : {}),
+    },
+  };
   signal?.throwIfAborted();
   let worker: Worker;
   try {
