@@ -16,7 +16,6 @@ import { buildOnnxFeatureModel } from '../src/export/onnx/export-onnx.ts';
 import { mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
 import {
   loadMidBackbone,
-  MID_FEATURE_NODE,
   maxAbsDiff,
   syntheticImages,
   type TestImage,

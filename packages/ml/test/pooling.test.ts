@@ -51,7 +51,7 @@ describe('poolFeatureMap', () => {
     expect(Math.hypot(...pooled)).toBeCloseTo(1, 6);
     const s = symmetric(pooled);
     const g = gram(map);
-    const squared = s.map((row, i) => row.map((_, j) => row.reduce((acc, v, k) => acc + v * s[k]![j]!, 0)));
+    const squared = s.map((row) => row.map((_, j) => row.reduce((acc, v, k) => acc + v * s[k]![j]!, 0)));
     // S·S = λ·G for one λ > 0 (the L2 normalisation): compare after scaling by the traces.
     const trace = (m: number[][]) => m.reduce((acc, row, i) => acc + row[i]!, 0);
     const [ts, tg] = [trace(squared), trace(g)];
