@@ -6,7 +6,8 @@
  * - backbones/: pretrained networks from nsfwjs's bundled files, cut where features transfer (`getBackbone`).
  * - preprocess/: the one preprocessing path (EXIF orientation, centre square crop, resize, RGB 0–255) and views.
  * - heads/: linear heads fitted with L-BFGS, prediction, JSON serialisation.
- * - training/: `trainHead` (Regular / Advanced, Negative tag, class balancing, augmentation views).
+ * - training/: `trainHead` (Regular / Advanced, Negative tag, class balancing, augmentation views), and
+ *   `trainHeadOffThread`, the same on a worker thread.
  * - evaluation/: cross-validated out-of-fold probabilities and `metricsAt(evaluation, threshold)`.
  * - export/: ONNX, TF.js and Docker exports of backbone + head.
  *
