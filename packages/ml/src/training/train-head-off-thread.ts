@@ -4,12 +4,19 @@
  * In-process, `trainHead` yields between chunks of work, but some chunks still hold the event loop for 100–400 ms
  * on 200 images with 9316 features (the Gram matrix, the pivoted Cholesky, L-BFGS steps): every request that
  * arrives meanwhile waits that long. On a worker thread the fit blocks nothing; the cost is copying the features
- * to it (structured clone) and starting it (≈ 0.3 s with the TypeScript loader).
+ * to it (structured clone).
+ *
+ * One long-lived worker per process runs the fits one after another (they are CPU-bound: running two at once on
+ * two cores would only slow both). It is never terminated while it runs JavaScript: on Node 20, tearing down a
+ * worker whose isolate still has a background (TurboFan) compile job in flight can abort the whole process
+ * (`NodePlatform::ForIsolate: Assertion (data.first) != nullptr`), which the test suite hit when every training
+ * started and stopped its own worker. Aborting a fit is therefore cooperative (a message that aborts its signal),
+ * and the idle worker is `unref`'d so it never keeps a process alive.
  *
  * The worker is TypeScript, like the rest of the repository. `execArgv: ['--import', 'tsx']` does not reach a
  * worker on Node 20 (it fails with "Unknown file extension .ts"), so the worker is a two-line CommonJS script that
- * registers tsx's require hook and then loads `train-head-worker.ts`. When a worker cannot start, training falls
- * back to the calling thread and `onFallback` says why.
+ * registers tsx's require hook and then loads `train-head-worker.ts`. When the worker cannot start, fits run on the
+ * calling thread and `onFallback` says why.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +25,7 @@ import { deserializeError, type SerializedError } from './off-thread-protocol.ts
 import { type TrainHeadOptions, type TrainHeadResult, type TrainingProgress, trainHead } from './train-head.ts';
 
 export interface OffThreadOptions {
-  /** Called once, with the reason, when the worker could not start and the fit ran on this thread. */
+  /** Called, with the reason, when the worker could not start and the fit ran on this thread. */
   onFallback?: (reason: string) => void;
   /** Replaces the worker's bootstrap script (tests use it to simulate a worker that cannot load). */
   bootstrap?: string;
@@ -26,9 +33,9 @@ export interface OffThreadOptions {
 
 type WorkerMessage =
   | { kind: 'ready' }
-  | { kind: 'progress'; progress: TrainingProgress }
-  | { kind: 'result'; result: TrainHeadResult }
-  | { kind: 'error'; error: SerializedError };
+  | { kind: 'progress'; id: number; progress: TrainingProgress }
+  | { kind: 'result'; id: number; result: TrainHeadResult }
+  | { kind: 'error'; id: number; error: SerializedError };
 
 const requireHere = createRequire(import.meta.url);
 
@@ -43,11 +50,102 @@ function workerSource(): string {
   return `${register}require(${JSON.stringify(entry)});\n`;
 }
 
-export async function trainHeadOffThread(
+interface Pending {
+  onProgress: ((progress: TrainingProgress) => void) | undefined;
+  resolve: (result: TrainHeadResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** A started worker, ready once its bootstrap has loaded; `null` readiness means it failed to load (reason given). */
+interface FitWorker {
+  worker: Worker;
+  ready: Promise<string | null>;
+  pending: Map<number, Pending>;
+}
+
+const workers = new Map<string, FitWorker>();
+/** Bootstraps whose worker never loaded, with why: not retried (every fit would pay the attempt). */
+const unloadable = new Map<string, string>();
+let nextId = 1;
+/** Fits run one at a time: each waits for the previous one to settle. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function startWorker(bootstrap: string): FitWorker {
+  const pending = new Map<number, Pending>();
+  let markReady!: (failure: string | null) => void;
+  const ready = new Promise<string | null>((resolve) => {
+    markReady = resolve;
+  });
+  const worker = new Worker(bootstrap, { eval: true });
+  worker.unref();
+  const entry: FitWorker = { worker, ready, pending };
+  let loaded = false;
+  const fail = (error: Error) => {
+    // A worker that dies after loading is dropped and the next fit starts a new one; one that never loads is not
+    // tried again.
+    workers.delete(bootstrap);
+    if (!loaded) unloadable.set(bootstrap, error.message);
+    markReady(error.message);
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.kind === 'ready') {
+      loaded = true;
+      return markReady(null);
+    }
+    const p = pending.get(message.id);
+    if (!p) return;
+    if (message.kind === 'progress') p.onProgress?.(message.progress);
+    else {
+      pending.delete(message.id);
+      if (pending.size === 0) worker.unref();
+      if (message.kind === 'result') p.resolve(message.result);
+      else p.reject(deserializeError(message.error));
+    }
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the head-fitting worker exited with code ${code}`)));
+  return entry;
+}
+
+function workerFor(bootstrap: string): FitWorker {
+  let entry = workers.get(bootstrap);
+  if (!entry) {
+    entry = startWorker(bootstrap);
+    workers.set(bootstrap, entry);
+  }
+  return entry;
+}
+
+export function trainHeadOffThread(
   options: TrainHeadOptions,
   offThread: OffThreadOptions = {},
 ): Promise<TrainHeadResult> {
+  const run = queue.then(() => fitOnWorker(options, offThread));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOptions): Promise<TrainHeadResult> {
   const { onProgress, signal, backbone, ...rest } = options;
+  signal?.throwIfAborted();
+  let entry: FitWorker;
+  let failure: string | null;
+  try {
+    const bootstrap = offThread.bootstrap ?? workerSource();
+    failure = unloadable.get(bootstrap) ?? null;
+    if (failure === null) {
+      entry = workerFor(bootstrap);
+      failure = await entry.ready;
+    }
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+  }
+  if (failure !== null) {
+    offThread.onFallback?.(failure);
+    return trainHead(options);
+  }
   // Only what trainHead reads: a real Backbone also carries its model and methods, which cannot cross to a worker.
   const data = {
     ...rest,
@@ -60,46 +158,34 @@ export async function trainHeadOffThread(
       ...(backbone.defaultL2 !== undefined ? { defaultL2: backbone.defaultL2 } : {}),
     },
   };
-  signal?.throwIfAborted();
-  let worker: Worker;
-  try {
-    worker = new Worker(offThread.bootstrap ?? workerSource(), { eval: true, workerData: data });
-  } catch (error) {
-    offThread.onFallback?.(error instanceof Error ? error.message : String(error));
-    return trainHead(options);
-  }
+  const id = nextId++;
+  const { worker, pending } = entry!;
   return new Promise<TrainHeadResult>((resolve, reject) => {
-    let settled = false;
-    let started = false;
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', abort);
-      action();
-      void worker.terminate();
-    };
-    const abort = () => finish(() => reject(signal?.reason ?? new Error('training aborted')));
+    const abort = () => worker.postMessage({ kind: 'abort', id });
     signal?.addEventListener('abort', abort, { once: true });
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.kind === 'ready') started = true;
-      else if (message.kind === 'progress') onProgress?.(message.progress);
-      else if (message.kind === 'result') finish(() => resolve(message.result));
-      else finish(() => reject(deserializeError(message.error)));
+    const settle = () => signal?.removeEventListener('abort', abort);
+    pending.set(id, {
+      onProgress,
+      resolve: (result) => {
+        settle();
+        resolve(result);
+      },
+      reject: (error) => {
+        settle();
+        // The worker reports a cooperative abort as its own error; the caller's reason is the one to surface.
+        reject(signal?.aborted ? (signal.reason ?? error) : error);
+      },
     });
-    // The worker could not load (no TypeScript loader, a module missing): fit on this thread instead.
-    const fallBack = (reason: string) => {
-      settled = true;
-      signal?.removeEventListener('abort', abort);
-      offThread.onFallback?.(reason);
-      trainHead(options).then(resolve, reject);
-    };
-    worker.on('error', (error) => {
-      if (!started && !settled) fallBack(error.message);
-      else finish(() => reject(error));
-    });
-    worker.on('exit', (code) => {
-      if (!started && !settled) fallBack(`the worker exited with code ${code} while loading`);
-      else finish(() => reject(new Error(`head-fitting worker exited with code ${code} before answering`)));
-    });
+    // Keep the process alive while a fit is in flight (the idle worker is unref'd).
+    worker.ref();
+    try {
+      worker.postMessage({ kind: 'fit', id, options: data });
+    } catch (error) {
+      // Options that cannot be cloned: nothing was sent.
+      pending.delete(id);
+      if (pending.size === 0) worker.unref();
+      settle();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }

@@ -1,18 +1,41 @@
 /**
- * Worker-thread entry for `trainHeadOffThread`: runs `trainHead` on the options it is sent, posts progress and the
- * result back. Only pure head-fitting code is imported here: no TF.js, no onnxruntime.
+ * Worker-thread entry for `trainHeadOffThread`: a long-lived worker that runs one `trainHead` at a time on the
+ * options it is sent, posting progress and the result back. Only pure head-fitting code is imported here: no TF.js,
+ * no onnxruntime. Aborting is cooperative (an `abort` message aborts that fit's signal): the worker is never
+ * terminated while it runs JavaScript (see train-head-off-thread.ts for why).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { serializeError } from './off-thread-protocol.ts';
 import { type TrainHeadOptions, trainHead } from './train-head.ts';
 
 const port = parentPort;
 if (!port) throw new Error('train-head-worker.ts runs as a worker thread');
 
-// Imports resolved: from here on a failure is the fit's, not the worker's.
+type Request =
+  | { kind: 'fit'; id: number; options: Omit<TrainHeadOptions, 'onProgress' | 'signal'> }
+  | { kind: 'abort'; id: number };
+
+const running = new Map<number, AbortController>();
+
+port.on('message', (request: Request) => {
+  if (request.kind === 'abort') {
+    running.get(request.id)?.abort(new Error('training aborted'));
+    return;
+  }
+  const { id, options } = request;
+  const controller = new AbortController();
+  running.set(id, controller);
+  trainHead({
+    ...options,
+    signal: controller.signal,
+    onProgress: (progress) => port.postMessage({ kind: 'progress', id, progress }),
+  })
+    .then(
+      (result) => port.postMessage({ kind: 'result', id, result }),
+      (error: unknown) => port.postMessage({ kind: 'error', id, error: serializeError(error) }),
+    )
+    .finally(() => running.delete(id));
+});
+
+// Imports resolved and listening: from here on a failure is a fit's, not the worker's.
 port.postMessage({ kind: 'ready' });
-const options = workerData as Omit<TrainHeadOptions, 'onProgress' | 'signal'>;
-trainHead({ ...options, onProgress: (progress) => port.postMessage({ kind: 'progress', progress }) }).then(
-  (result) => port.postMessage({ kind: 'result', result }),
-  (error: unknown) => port.postMessage({ kind: 'error', error: serializeError(error) }),
-);
