@@ -124,10 +124,11 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   );
   const taps = spec.taps.map((tap, i) => {
     const shape = built.outputs[i]!.shape;
-    const channels = shape.length === 3 ? shape[2]! : shape[0]!;
-    if (shape.length === 3 ? channels !== tap.channels : channels !== pooledSize(tap.pooling ?? 'mean', tap.channels)) {
+    // A map ([h, w, c]) is pooled here; otherwise the model pooled it to its final size.
+    const expected = shape.length === 3 ? tap.channels : pooledSize(tap.pooling ?? 'mean', tap.channels);
+    if (shape.at(-1) !== expected) {
       throw new Error(
-        `backbone ${spec.id}: the ONNX model gives ${channels} channels at ${tap.name}, spec says ${tap.channels}`,
+        `backbone ${spec.id}: the ONNX model gives ${shape.at(-1)} values per position at ${tap.name}, expected ${expected}`,
       );
     }
     return {

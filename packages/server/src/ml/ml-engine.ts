@@ -140,19 +140,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
     },
 
     async describe() {
-      const info = await startEngine();
-      const runtimes: Record<string, string> = {};
-      for (const kind of ['compact', 'general'] as const) {
-        const { backbone, runtime } = await backboneFor(kind);
-        runtimes[kind] = `${backbone.cacheKey} on ${runtime.description}`;
-      }
-      return {
-        tfjsBackend: info.backend,
-        threads: info.threads,
-        simd: info.simd,
-        ...(info.fallbacks.length ? { tfjsFallbacks: info.fallbacks } : {}),
-        backbones: runtimes,
-      };
+      return describeRuntime(await startEngine(), backboneFor);
     },
 
     async train(job) {
@@ -277,13 +265,26 @@ function featureKey(backbone: Backbone, view: ViewName): string {
   return `${backbone.cacheKey}#${view}`;
 }
 
-/** For benchmarks and logs: the compute backend, and which runtime embeds for each domain kind. */
-export async function describeEngine(): Promise<Record<string, unknown>> {
-  const info = await initEngine();
-  const runtimes: Record<string, string> = {};
+/** The TF.js backend, why faster ones were skipped, and which runtime embeds for each domain kind. */
+async function describeRuntime(
+  info: EngineInfo,
+  load: (kind: string) => Promise<{ backbone: Backbone; runtime: EmbedRuntime }>,
+): Promise<Record<string, unknown>> {
+  const backbones: Record<string, string> = {};
   for (const kind of Object.keys(DOMAIN_BACKBONES)) {
-    const { backbone, runtime } = await getBackboneWithRuntime(kind);
-    runtimes[kind] = `${backbone.cacheKey} on ${runtime.description}`;
+    const { backbone, runtime } = await load(kind);
+    backbones[kind] = `${backbone.cacheKey} on ${runtime.description}`;
   }
-  return { ...info, backbones: runtimes };
+  return {
+    tfjsBackend: info.backend,
+    threads: info.threads,
+    simd: info.simd,
+    ...(info.fallbacks.length ? { tfjsFallbacks: info.fallbacks } : {}),
+    backbones,
+  };
+}
+
+/** For benchmarks: what `describe()` reports, without an engine instance. */
+export async function describeEngine(): Promise<Record<string, unknown>> {
+  return describeRuntime(await initEngine(), getBackboneWithRuntime);
 }
