@@ -77,8 +77,11 @@ export interface InputRecipe {
   std: number[];
   /** Crop the centred square of the shorter side before resizing (CropMethod FullImageShorterSide). */
   centreCrop: boolean;
-  /** sharp kernel for the resize (the cvkit manifest says bilinear; Custom Vision's default is bilinear too). */
-  kernel: 'linear' | 'cubic';
+  /**
+   * How to resize: 'crop_and_resize' is TensorFlow's sampler as @microsoft/customvision-tfjs calls it (what cvkit
+   * exports say, and what the server computes); otherwise a sharp kernel.
+   */
+  resize: 'crop_and_resize' | 'linear' | 'cubic';
 }
 
 export function inputRecipe(
@@ -111,12 +114,80 @@ export function inputRecipe(
     mean: list('CustomVision.Preprocess.NormalizeMean', [0, 0, 0]),
     std: list('CustomVision.Preprocess.NormalizeStd', [1, 1, 1]),
     centreCrop: (metadata['CustomVision.Preprocess.CropMethod'] ?? 'FullImageShorterSide') === 'FullImageShorterSide',
-    kernel: /cubic/i.test(manifest?.Cvkit?.Preprocess?.Resize?.Method ?? '') ? 'cubic' : 'linear',
+    resize: resizeMethod(manifest?.Cvkit?.Preprocess?.Resize?.Method ?? ''),
   };
+}
+
+function resizeMethod(method: string): InputRecipe['resize'] {
+  if (method === 'crop_and_resize') return 'crop_and_resize';
+  return /cubic/i.test(method) ? 'cubic' : 'linear';
+}
+
+/**
+ * TensorFlow's crop_and_resize (bilinear) of the centred square, as customvision-tfjs computes it: the box in
+ * float32 fractions of the image (its offsets are not rounded), each output pixel a blend of the four source pixels
+ * around one point, no antialiasing, 0 past the last row or column.
+ */
+function cropAndResize(rgb: Uint8Array, w: number, h: number, outW: number, outH: number): Float32Array {
+  const top = h > w ? (h - w) / 2 : 0;
+  const left = h > w ? 0 : (w - h) / 2;
+  const side = Math.min(w, h);
+  const [y1, x1, y2, x2] = [top / h, left / w, (top + side) / h, (left + side) / w].map(Math.fround) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Computed in TensorFlow's order, so rounding (and which samples fall past the edge) is the same.
+  const scaleY = ((y2 - y1) * (h - 1)) / (outH - 1);
+  const scaleX = ((x2 - x1) * (w - 1)) / (outW - 1);
+  const out = new Float32Array(outW * outH * 3);
+  for (let y = 0; y < outH; y++) {
+    const sy = y1 * (h - 1) + y * scaleY;
+    if (sy < 0 || sy > h - 1) continue;
+    const [t, b, fy] = [Math.floor(sy), Math.ceil(sy), sy - Math.floor(sy)];
+    for (let x = 0; x < outW; x++) {
+      const sx = x1 * (w - 1) + x * scaleX;
+      if (sx < 0 || sx > w - 1) continue;
+      const [l, r, fx] = [Math.floor(sx), Math.ceil(sx), sx - Math.floor(sx)];
+      for (let c = 0; c < 3; c++) {
+        const at = (yy: number, xx: number) => rgb[(yy * w + xx) * 3 + c]!;
+        const upper = at(t, l) + (at(t, r) - at(t, l)) * fx;
+        const lower = at(b, l) + (at(b, r) - at(b, l)) * fx;
+        out[(y * outW + x) * 3 + c] = upper + (lower - upper) * fy;
+      }
+    }
+  }
+  return out;
 }
 
 /** Decodes an image (applying its EXIF orientation) and lays it out as the recipe says. */
 export async function prepareInput(bytes: Uint8Array, r: InputRecipe): Promise<Float32Array> {
+  const data = await resized(bytes, r);
+  const plane = r.width * r.height;
+  const tensor = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      const source = r.channelOrder === 'BGR' ? 2 - c : c;
+      const value = (data[i * 3 + source]! * r.scale - r.mean[c]!) / r.std[c]!;
+      tensor[r.layout === 'NCHW' ? c * plane + i : i * 3 + c] = value;
+    }
+  }
+  return tensor;
+}
+
+/** RGB values of the image at the model's input size, interleaved. */
+async function resized(bytes: Uint8Array, r: InputRecipe): Promise<ArrayLike<number>> {
+  if (r.resize === 'crop_and_resize') {
+    if (!r.centreCrop) throw new Error('crop_and_resize is only described with the centre square crop');
+    const { data, info } = await sharp(bytes)
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return cropAndResize(new Uint8Array(data), info.width, info.height, r.width, r.height);
+  }
   const meta = await sharp(bytes).metadata();
   const swap = (meta.orientation ?? 1) >= 5;
   const width = (swap ? meta.height : meta.width) ?? 0;
@@ -131,22 +202,12 @@ export async function prepareInput(bytes: Uint8Array, r: InputRecipe): Promise<F
       height: side,
     });
   }
-  const { data } = await img
-    .resize(r.width, r.height, { kernel: r.kernel, fit: 'fill' })
+  return img
+    .resize(r.width, r.height, { kernel: r.resize, fit: 'fill' })
     .toColourspace('srgb')
     .removeAlpha()
     .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  const plane = r.width * r.height;
-  const tensor = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      const source = r.channelOrder === 'BGR' ? 2 - c : c;
-      const value = (data[i * 3 + source]! * r.scale - r.mean[c]!) / r.std[c]!;
-      tensor[r.layout === 'NCHW' ? c * plane + i : i * 3 + c] = value;
-    }
-  }
-  return tensor;
+    .toBuffer();
 }
 
 async function loadOrt(out: Output): Promise<Ort | undefined> {
@@ -237,7 +298,7 @@ export async function main(options: ExportOnnxOptions = {}): Promise<ExportOnnxR
     });
     out.log(
       `Input ${recipe.inputName} ${recipe.layout} ${recipe.width}×${recipe.height} ${recipe.channelOrder}, ` +
-        `×${recipe.scale === 1 ? 1 : '1/255'}, ${recipe.centreCrop ? 'centre square crop' : 'no crop'}, ${recipe.kernel} resize`,
+        `×${recipe.scale === 1 ? 1 : '1/255'}, ${recipe.centreCrop ? 'centre square crop' : 'no crop'}, ${recipe.resize} resize`,
     );
     const outputName = session.outputNames.includes('model_output') ? 'model_output' : session.outputNames[0]!;
 

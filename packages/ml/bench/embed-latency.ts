@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { type Backbone, type BackboneSpec, loadBackbone } from '../src/backbones/backbone.ts';
 import { loadOnnxBackbone, type OnnxBackboneOptions } from '../src/backbones/onnx-backbone.ts';
 import { engineInfo, initEngine } from '../src/engine/engine.ts';
-import { preprocess } from '../src/preprocess/preprocess.ts';
+import { CUSTOMVISION_TFJS_PREPROCESSING, preprocess } from '../src/preprocess/preprocess.ts';
 import { MID_FEATURE_NODE, seededRandom, sharedDir } from '../test/export/helpers/fixtures.ts';
 
 const RUNS = Math.max(30, Number(process.env.BENCH_RUNS) || 40);
@@ -33,6 +33,7 @@ const MID: BackboneSpec = {
   inputScale: 1 / 255,
   inputOffset: 0,
   taps: [{ name: MID_FEATURE_NODE, channels: 1792 }],
+  preprocessing: CUSTOMVISION_TFJS_PREPROCESSING,
 };
 
 interface Figures {

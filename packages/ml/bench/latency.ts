@@ -61,7 +61,7 @@ async function embedLatency(backbone: Backbone, bytes: Buffer[]) {
   for (let i = 0; i < RUNS; i++) {
     const b = bytes[i % bytes.length]!;
     const t0 = performance.now();
-    const pre = await preprocess(b, { size: backbone.inputSize });
+    const pre = await preprocess(b, { size: backbone.inputSize, version: backbone.spec.preprocessing });
     const t1 = performance.now();
     await backbone.embed([pre.data]);
     const t2 = performance.now();

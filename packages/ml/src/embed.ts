@@ -1,9 +1,10 @@
 /**
  * Bytes → features: the preprocessing path and a backbone, per view.
  */
-import type { Backbone } from './backbones/backbone.ts';
+import { type Backbone, withPreprocessing } from './backbones/backbone.ts';
 import { HeadFormatError } from './errors.ts';
 import { type Head, predict, type TagPrediction } from './heads/head.ts';
+import { isPreprocessingVersion } from './preprocess/preprocess.ts';
 import { CANONICAL_VIEW, type ImageFeatures, preprocessViews, type ViewName } from './preprocess/views.ts';
 
 export interface EmbedOptions {
@@ -32,6 +33,7 @@ export async function embedViews(
   const pre = await preprocessViews(bytes, unique, {
     size: backbone.inputSize,
     maxInputPixels: options.maxInputPixels,
+    version: isPreprocessingVersion(backbone.preprocessing.version) ? backbone.preprocessing.version : undefined,
   });
   const vectors = await backbone.embed(unique.map((v) => pre.get(v)!.data));
   const features: ImageFeatures = {};
@@ -48,9 +50,20 @@ export async function classify(
   bytes: Uint8Array,
   options: EmbedOptions = {},
 ): Promise<TagPrediction[]> {
-  if (head.backbone.cacheKey !== backbone.cacheKey) {
-    throw new HeadFormatError(`head was trained on ${head.backbone.cacheKey}, not ${backbone.cacheKey}`);
-  }
-  const { features } = await embedViews(backbone, bytes, head.predictionViews, options);
+  const { features } = await embedViews(backboneForHead(head, backbone), bytes, head.predictionViews, options);
   return predict(head, features);
+}
+
+/**
+ * The backbone as the head was trained on it: itself, or the same network on the preprocessing path the head
+ * records (heads stored before a preprocessing change keep giving the answers they gave).
+ */
+export function backboneForHead(head: Head, backbone: Backbone): Backbone {
+  if (head.backbone.cacheKey === backbone.cacheKey) return backbone;
+  const version = head.preprocessing?.version;
+  if (version && isPreprocessingVersion(version)) {
+    const matching = withPreprocessing(backbone, version);
+    if (matching.cacheKey === head.backbone.cacheKey) return matching;
+  }
+  throw new HeadFormatError(`head was trained on ${head.backbone.cacheKey}, not ${backbone.cacheKey}`);
 }

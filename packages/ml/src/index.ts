@@ -97,18 +97,25 @@ export {
 } from './heads/head.ts';
 export { type Activation, activate, type LinearModel, meanFeatures } from './heads/linear-model.ts';
 export { deserializeHead, serializeHead } from './heads/serialize.ts';
+export { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from './preprocess/crop-and-resize.ts';
 // Preprocessing, views, embedding
 export {
+  ANTIALIASED_PREPROCESSING,
   type CropBox,
+  CUSTOMVISION_TFJS_PREPROCESSING,
   cropRect,
   DEFAULT_MAX_INPUT_PIXELS,
+  type DecodedImage,
+  decodeImage,
   describePreprocessing,
   mirrorHorizontally,
-  PREPROCESSING_VERSION,
   type PreprocessedImage,
   type PreprocessingDescription,
+  type PreprocessingVersion,
   type PreprocessOptions,
   preprocess,
+  sampleView,
+  squareBox,
 } from './preprocess/preprocess.ts';
 export {
   CANONICAL_VIEW,

@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backbone } from '../src/backbones/backbone.ts';
+import { type Backbone, withPreprocessing } from '../src/backbones/backbone.ts';
 import { getBackbone } from '../src/backbones/registry.ts';
 import { classify, embedViews } from '../src/embed.ts';
 import { engineInfo, initEngine } from '../src/engine/engine.ts';
 import { HeadFormatError } from '../src/errors.ts';
-import { mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
+import { predict } from '../src/heads/head.ts';
+import { ANTIALIASED_PREPROCESSING, mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
 import { trainHead } from '../src/training/train-head.ts';
 import { createRng } from '../src/util/random.ts';
 import { fromFunction, type Rgb } from './helpers/images.ts';
@@ -74,7 +75,12 @@ describe('backbone', () => {
     expect(backbone.cacheKey).toBe(`${backbone.id}@${backbone.version}`);
     expect(backbone.version).toMatch(/^mobilenet_v2_mid@nsfwjs-4\.4\.0\+w[0-9a-f]{12}\+f1\+cc-linear-srgb-v1$/);
     expect((await getBackbone('general')).cacheKey).toBe(backbone.cacheKey);
-    expect((await getBackbone('compact')).id).toBe('mnv2-140-gap');
+    const compact = await getBackbone('compact');
+    expect(compact.id).toBe('mnv2-140-gap');
+    // Exportable: fed what customvision-tfjs feeds the exported model.
+    expect(compact.version).toMatch(/\+f1\+cvtfjs-bilinear-srgb-v2$/);
+    expect(compact.preprocessing.resize).toBe('crop-and-resize-bilinear');
+    expect(backbone.preprocessing.resize).toBe('linear');
   });
 
   it('embeds deterministically, whatever the batch', async () => {
@@ -97,7 +103,7 @@ describe('backbone', () => {
     const bytes = await picture(4, [40, 40, 200]);
     const { backboneKey, features } = await embedViews(backbone, bytes, ['centre', 'centre-mirrored']);
     expect(backboneKey).toBe(backbone.cacheKey);
-    const centre = await preprocess(bytes, { size: 224 });
+    const centre = await preprocess(bytes, { size: 224, version: backbone.spec.preprocessing });
     const [direct, mirrored] = await backbone.embed([centre.data, mirrorHorizontally(centre).data]);
     expect(features.centre).toEqual(direct);
     expect(features['centre-mirrored']).toEqual(mirrored);
@@ -129,5 +135,36 @@ describe('backbone', () => {
     expect((await classify(head, backbone, await picture(501, colours[1]!)))[0]!.tagId).toBe('blue');
     const compact = await getBackbone('compact');
     await expect(classify(head, compact, await picture(502, colours[1]!))).rejects.toBeInstanceOf(HeadFormatError);
+  });
+
+  it('predicts a head with the preprocessing it was trained on, whichever path the backbone now takes', async () => {
+    // A compact head stored before compact backbones moved to crop_and_resize: trained on antialiased pixels.
+    const compact = await getBackbone('compact');
+    const earlier = withPreprocessing(compact, ANTIALIASED_PREPROCESSING);
+    expect(earlier.cacheKey).toBe(compact.cacheKey.replace(/\+cvtfjs-bilinear-srgb-v2$/, '+cc-linear-srgb-v1'));
+    expect(earlier.preprocessing).toMatchObject({ version: 'cc-linear-srgb-v1', resize: 'linear' });
+    const images = [];
+    for (let i = 0; i < 8; i++) {
+      const { features } = await embedViews(earlier, await picture(200 + i, i % 2 ? [30, 30, 200] : [200, 30, 30]));
+      images.push({ features, tags: [i % 2] });
+    }
+    const { head } = await trainHead({
+      backbone: { ...earlier, defaultL2: earlier.spec.defaultL2 },
+      tagIds: ['red', 'blue'],
+      tagTypes: ['Regular', 'Regular'],
+      images,
+      classificationType: 'Multiclass',
+      augment: false,
+      evaluate: false,
+    });
+    expect(head.backbone.cacheKey).toBe(earlier.cacheKey);
+    const bytes = await picture(600, [200, 30, 30]);
+    const [antialiased, sampled] = await compact.embed([
+      (await preprocess(bytes, { size: 224, version: ANTIALIASED_PREPROCESSING })).data,
+      (await preprocess(bytes, { size: 224 })).data,
+    ]);
+    const got = await classify(head, compact, bytes);
+    expect(got).toEqual(predict(head, { centre: antialiased! }));
+    expect(got).not.toEqual(predict(head, { centre: sampled! }));
   });
 });

@@ -50,16 +50,20 @@ describe('preprocess', () => {
   });
 
   it('crops the centre square of a landscape image', async () => {
-    // Three 100 px bands: the centre square is exactly the green one.
+    // Three 100 px bands: the centre square is exactly the green one. crop_and_resize maps the box onto pixel
+    // centres scaled by (width − 1), so the outermost output columns blend in a third of the neighbouring band,
+    // as in customvision-tfjs.
     const png = await verticalBands(300, 100, [RED, GREEN, BLUE]).png().toBuffer();
     const out = await preprocess(png, { size: SIZE });
-    for (const x of [0, 5, 112, 218, 223]) expectClose(pixelAt(out.data, SIZE, x, 112), GREEN, 1);
+    for (const x of [1, 5, 112, 218, 222]) expectClose(pixelAt(out.data, SIZE, x, 112), GREEN, 1);
+    expect(pixelAt(out.data, SIZE, 0, 112)[0]).toBeGreaterThan(40); // some red at the left edge
+    expect(pixelAt(out.data, SIZE, 223, 112)[2]).toBeGreaterThan(40); // some blue at the right edge
   });
 
   it('crops the centre square of a portrait image', async () => {
     const png = await horizontalBands(100, 300, [RED, GREEN, BLUE]).png().toBuffer();
     const out = await preprocess(png, { size: SIZE });
-    for (const y of [0, 112, 223]) expectClose(pixelAt(out.data, SIZE, 112, y), GREEN, 1);
+    for (const y of [1, 112, 222]) expectClose(pixelAt(out.data, SIZE, 112, y), GREEN, 1);
   });
 
   it('applies EXIF orientation before cropping (orientation 3: stored upside down)', async () => {

@@ -6,8 +6,8 @@ import { getTf } from '../engine/engine.ts';
 import { TrainingInputError } from '../errors.ts';
 import {
   describePreprocessing,
-  PREPROCESSING_VERSION,
   type PreprocessingDescription,
+  type PreprocessingVersion,
 } from '../preprocess/preprocess.ts';
 import { type BundledModel, loadBundledModel, type NsfwjsModelName } from './nsfwjs-files.ts';
 import { type Pooling, pooledSize, poolFeatureMap } from './pooling.ts';
@@ -38,6 +38,8 @@ export interface BackboneSpec {
   taps: FeatureTap[];
   /** L2 strength heads use by default with these features (chosen by cross-validation, see README). */
   defaultL2?: number;
+  /** The preprocessing path images take to this backbone (see preprocess/preprocess.ts). */
+  preprocessing: PreprocessingVersion;
 }
 
 export interface Backbone {
@@ -71,7 +73,32 @@ export function featureDim(spec: BackboneSpec): number {
  * runtime that computes the same features, so features cached by one are reused by the others.
  */
 export function backboneVersion(spec: BackboneSpec, bundled: BundledModel): string {
-  return `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${PREPROCESSING_VERSION}`;
+  return `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
+}
+
+/**
+ * The same network fed by another preprocessing path, e.g. for a head trained before the current path existed. It
+ * shares the loaded model (its dispose does nothing) and reports the version and cache key that path gives.
+ */
+export function withPreprocessing(backbone: Backbone, version: PreprocessingVersion): Backbone {
+  const current = backbone.preprocessing.version;
+  if (current === version) return backbone;
+  const suffix = `+${current}`;
+  if (!backbone.version.endsWith(suffix)) {
+    throw new Error(`backbone version ${backbone.version} does not end with its preprocessing version ${current}`);
+  }
+  const otherVersion = `${backbone.version.slice(0, -suffix.length)}+${version}`;
+  return {
+    spec: backbone.spec,
+    id: backbone.id,
+    version: otherVersion,
+    cacheKey: `${backbone.id}@${otherVersion}`,
+    inputSize: backbone.inputSize,
+    dim: backbone.dim,
+    preprocessing: describePreprocessing(backbone.inputSize, version),
+    embed: (images) => backbone.embed(images),
+    dispose: () => {},
+  };
 }
 
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
@@ -157,7 +184,7 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
     cacheKey: `${spec.id}@${version}`,
     inputSize: size,
     dim,
-    preprocessing: describePreprocessing(size),
+    preprocessing: describePreprocessing(size, spec.preprocessing),
     async embed(images) {
       for (const img of images) {
         if (img.length !== pixels) {

@@ -217,7 +217,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     cacheKey: `${spec.id}@${version}`,
     inputSize: size,
     dim,
-    preprocessing: describePreprocessing(size),
+    preprocessing: describePreprocessing(size, spec.preprocessing),
     runtime,
     async embed(images) {
       for (const img of images) {

@@ -17,6 +17,7 @@
  *   domains) and that onnxruntime runs in ≈5 ms.
  */
 import { EngineError } from '../errors.ts';
+import { ANTIALIASED_PREPROCESSING, CUSTOMVISION_TFJS_PREPROCESSING } from '../preprocess/preprocess.ts';
 import type { Backbone, BackboneSpec } from './backbone.ts';
 import { type BestBackbone, loadBestBackbone } from './onnx-backbone.ts';
 
@@ -36,6 +37,8 @@ export const BACKBONE_SPECS: Record<string, BackboneSpec> = {
     inputOffset: 0,
     taps: [{ name: `${MID_NODE_PREFIX}MobilenetV2/expanded_conv_12/add`, channels: 136, pooling: 'bilinear-msqrt' }],
     defaultL2: 1e-2,
+    // Not exportable, so no consumer to imitate; with crop_and_resize it misreads the quickstart's held-out hemlock.
+    preprocessing: ANTIALIASED_PREPROCESSING,
   },
   'mnv2-140-b12-bilinear': {
     id: 'mnv2-140-b12-bilinear',
@@ -50,6 +53,7 @@ export const BACKBONE_SPECS: Record<string, BackboneSpec> = {
     inputOffset: 0,
     taps: [{ name: `${MID_NODE_PREFIX}MobilenetV2/expanded_conv_12/add`, channels: 136, pooling: 'bilinear' }],
     defaultL2: 1e-2,
+    preprocessing: ANTIALIASED_PREPROCESSING,
   },
   'mnv2-140-gap': {
     id: 'mnv2-140-gap',
@@ -64,6 +68,8 @@ export const BACKBONE_SPECS: Record<string, BackboneSpec> = {
     // The graph's own global average pool (what the exporter and the ONNX runtime path read too).
     taps: [{ name: `${MID_NODE_PREFIX}feature_vector/SpatialSqueeze`, channels: 1792 }],
     defaultL2: 1e-2,
+    // Exportable: fed exactly what @microsoft/customvision-tfjs feeds the exported model.
+    preprocessing: CUSTOMVISION_TFJS_PREPROCESSING,
   },
 };
 

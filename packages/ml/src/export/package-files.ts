@@ -48,7 +48,8 @@ export interface OutputDescription {
 /**
  * Custom Vision-style metadata properties (the keys its exports put in the ONNX model and in
  * metadata_properties.json), describing our preprocessing: centre square crop of the shorter
- * side, bilinear resize to `size`, pixel values 0–255 unnormalised.
+ * side, resized to `size` (the manifest's Cvkit block names the sampler), pixel values 0–255
+ * unnormalised.
  */
 export function customVisionMetadata(
   input: InputDescription,
@@ -110,7 +111,8 @@ export function manifestFile(options: ManifestOptions): ExportFile {
       Preprocess: {
         ExifOrientation: 'apply',
         Crop: 'center-square',
-        Resize: { Method: 'bilinear', Width: input.size, Height: input.size },
+        // TensorFlow's crop_and_resize (bilinear, no antialiasing), as @microsoft/customvision-tfjs calls it.
+        Resize: { Method: 'crop_and_resize', Width: input.size, Height: input.size },
         Scale: 1,
         Mean: [0, 0, 0],
         Std: [1, 1, 1],
@@ -130,11 +132,39 @@ export function preprocessingReadme(input: InputDescription): string {
   return [
     '## Preprocessing',
     '',
-    '1. Decode the image and apply its EXIF orientation.',
-    '2. Crop the centred square whose side is the shorter image side.',
-    `3. Resize it to ${input.size}×${input.size} with bilinear interpolation.`,
+    '1. Decode the image, apply its EXIF orientation, convert to sRGB.',
+    '2. Take the centred square whose side is the shorter image side, offsets not rounded:',
+    '   `top = (height − width) / 2` for a portrait image, `left = (width − height) / 2` for a landscape one.',
+    `3. Sample it to ${input.size}×${input.size} as TensorFlow's \`crop_and_resize\` (bilinear, no antialiasing) does, with`,
+    '   the box as fractions of the image: `tf.image.cropAndResize(image, [[top / height, left / width,',
+    '   (top + side) / height, (left + side) / width]], [0], [size, size])`. This is exactly what',
+    '   `@microsoft/customvision-tfjs` does, and what the cvkit server computes; another resampler gives slightly',
+    '   different numbers, which can change the answer on photos where the model hesitates.',
     `4. Keep ${order} channel order and pixel values 0–255 as float32 (no mean/std normalisation).`,
     `5. Lay it out ${input.layout} ${JSON.stringify(input.shape)}.`,
     '',
   ].join('\n');
 }
+
+/**
+ * Python (numpy) for the ONNX README: the centred square sampled as TensorFlow's crop_and_resize, i.e. what the
+ * server computes for exportable backbones. Kept here so a test can run it against the server's sampler.
+ */
+export const PYTHON_CROP_AND_RESIZE = [
+  'def crop_and_resize(pixels, size):',
+  '    """The centred square sampled as TensorFlow crop_and_resize (bilinear), as customvision-tfjs does."""',
+  '    h, w = pixels.shape[:2]',
+  '    top, left, side = ((h - w) / 2, 0, w) if h > w else (0, (w - h) / 2, h)',
+  '    y1, x1, y2, x2 = (float(np.float32(v)) for v in (top / h, left / w, (top + side) / h, (left + side) / w))',
+  '    ys = y1 * (h - 1) + np.arange(size) * ((y2 - y1) * (h - 1) / (size - 1))',
+  '    xs = x1 * (w - 1) + np.arange(size) * ((x2 - x1) * (w - 1) / (size - 1))',
+  '    t, b = np.floor(ys).astype(int).clip(0, h - 1), np.ceil(ys).astype(int).clip(0, h - 1)',
+  '    l, r = np.floor(xs).astype(int).clip(0, w - 1), np.ceil(xs).astype(int).clip(0, w - 1)',
+  '    fy, fx = (ys - np.floor(ys))[:, None, None], (xs - np.floor(xs))[None, :, None]',
+  '    upper = pixels[t][:, l] + (pixels[t][:, r] - pixels[t][:, l]) * fx',
+  '    lower = pixels[b][:, l] + (pixels[b][:, r] - pixels[b][:, l]) * fx',
+  '    out = upper + (lower - upper) * fy',
+  '    out[(ys < 0) | (ys > h - 1)] = 0  # TensorFlow extrapolates with 0 past the edge',
+  '    out[:, (xs < 0) | (xs > w - 1)] = 0',
+  '    return out.astype(np.float32)',
+].join('\n');

@@ -1,28 +1,47 @@
 /**
- * The one preprocessing path shared by training, prediction and export:
+ * The two preprocessing paths (a backbone names the one it uses, BackboneSpec.preprocessing), each shared by
+ * training, prediction and, for exportable backbones, the exports:
  *
- *   decode (sharp) → apply EXIF orientation → centre-crop to the largest square → resize to the backbone input
- *   size (sharp's `linear` kernel) → sRGB, alpha dropped → Float32 RGB values in 0–255, NHWC.
+ *   customvision-tfjs ('cvtfjs-bilinear-srgb-v2', exportable backbones): decode (sharp) → EXIF orientation → sRGB,
+ *   alpha dropped → centre square (customvision-tfjs' box, half pixels included) → TensorFlow's crop_and_resize,
+ *   bilinear, to the input size → Float32 RGB 0–255, NHWC. This is what `@microsoft/customvision-tfjs` does to an
+ *   <img> before running an exported model, reproduced to the float (crop-and-resize.ts), so a web app built on
+ *   Custom Vision's exports gives the server's numbers on every photo, near ties included.
  *
- * Values stay in 0–255 and the square crop happens here because that is what Microsoft's exported-model consumers
- * do (`@microsoft/customvision-tfjs` and the ONNX samples centre-crop, resize and feed 0–255); each backbone rescales
- * to its own range inside its model function, so an exported model sees exactly what the server saw.
+ *   antialiased ('cc-linear-srgb-v1', general domains, and heads trained before the other path existed): the same
+ *   crop rounded to whole pixels, resized by sharp's linear kernel, which low-pass filters as it shrinks. Models
+ *   that never leave the server have no consumer to imitate, and on the Azure quickstart's held-out hemlock the
+ *   general backbone is right with this path and wrong with the other.
  *
- * Training-time views (a mirrored copy, off-centre crops) reuse this path with a different crop rectangle or a
- * mirror, so no view is ever prepared differently from what prediction uses.
+ * Values stay in 0–255; each backbone rescales to its own range inside its model function, as the exported models
+ * do. Training-time views (a mirrored copy, off-centre crops) reuse the path with a different box or a mirror, so no
+ * view is ever prepared differently from what prediction uses.
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { ImageDecodeError, ImageTooLargeError } from '../errors.ts';
+import { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from './crop-and-resize.ts';
 
-/** Bumped whenever the output for the same bytes could change; part of every backbone's cache key. */
-export const PREPROCESSING_VERSION = 'cc-linear-srgb-v1';
+/*
+ * Versions are part of every backbone's cache key: a new one is needed whenever a path's output for the same bytes
+ * could change.
+ */
+/** customvision-tfjs' crop and TensorFlow's crop_and_resize: what exported models are fed. */
+export const CUSTOMVISION_TFJS_PREPROCESSING = 'cvtfjs-bilinear-srgb-v2';
+/** Whole-pixel crop, sharp's antialiased linear resize. */
+export const ANTIALIASED_PREPROCESSING = 'cc-linear-srgb-v1';
+export type PreprocessingVersion = typeof CUSTOMVISION_TFJS_PREPROCESSING | typeof ANTIALIASED_PREPROCESSING;
+
+export function isPreprocessingVersion(value: string): value is PreprocessingVersion {
+  return value === CUSTOMVISION_TFJS_PREPROCESSING || value === ANTIALIASED_PREPROCESSING;
+}
 
 /** Description stored with every head and export so a consumer can reproduce the input. */
 export interface PreprocessingDescription {
   version: string;
   exifOrientation: 'applied';
   crop: 'centre-square';
-  resize: 'linear';
+  /** 'crop-and-resize-bilinear': TensorFlow's crop_and_resize as customvision-tfjs calls it; 'linear': sharp's. */
+  resize: 'crop-and-resize-bilinear' | 'linear';
   colourSpace: 'srgb';
   alpha: 'dropped';
   channelOrder: 'RGB';
@@ -31,12 +50,15 @@ export interface PreprocessingDescription {
   size: number;
 }
 
-export function describePreprocessing(size: number): PreprocessingDescription {
+export function describePreprocessing(
+  size: number,
+  version: PreprocessingVersion = CUSTOMVISION_TFJS_PREPROCESSING,
+): PreprocessingDescription {
   return {
-    version: PREPROCESSING_VERSION,
+    version,
     exifOrientation: 'applied',
     crop: 'centre-square',
-    resize: 'linear',
+    resize: version === CUSTOMVISION_TFJS_PREPROCESSING ? 'crop-and-resize-bilinear' : 'linear',
     colourSpace: 'srgb',
     alpha: 'dropped',
     channelOrder: 'RGB',
@@ -68,6 +90,8 @@ export interface PreprocessOptions {
   maxInputPixels?: number;
   /** Defaults to the centred square over the short edge. */
   crop?: CropBox;
+  /** Which path; defaults to CUSTOMVISION_TFJS_PREPROCESSING. */
+  version?: PreprocessingVersion;
 }
 
 export interface PreprocessedImage {
@@ -105,8 +129,16 @@ function orientedSize(meta: Metadata): { width: number; height: number } {
   return o >= 5 && o <= 8 ? { width: height, height: width } : { width, height };
 }
 
-export async function preprocess(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
-  const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+/** An image decoded once, oriented, sRGB, 3 interleaved 8-bit channels: every view of it is sampled from here. */
+export interface DecodedImage {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** Reads the header and refuses images over the pixel limit before anything is decoded. */
+async function checkedMetadata(bytes: Uint8Array, limitInputPixels: number): Promise<Metadata> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -114,12 +146,73 @@ export async function preprocess(bytes: Uint8Array, options: PreprocessOptions):
     throw new ImageDecodeError(`not a decodable image: ${messageOf(error)}`, error);
   }
   if (!meta.width || !meta.height) throw new ImageDecodeError('image has no dimensions');
-  // Checked from the header ourselves so the error is typed; sharp's own limit below is the backstop.
+  // Checked from the header ourselves so the error is typed; sharp's own limit is the backstop.
   if (meta.width * meta.height > limitInputPixels) {
     throw new ImageTooLargeError(
       `image is ${meta.width}x${meta.height} (${meta.width * meta.height} px), over the ${limitInputPixels} px limit`,
     );
   }
+  return meta;
+}
+
+/** Full-resolution decode with the EXIF orientation applied, as a browser hands an <img> to tf.browser.fromPixels. */
+export async function decodeImage(
+  bytes: Uint8Array,
+  maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<DecodedImage> {
+  const meta = await checkedMetadata(bytes, maxInputPixels);
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error' })
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new ImageDecodeError(`image could not be decoded: ${messageOf(error)}`, error);
+  }
+  const { info } = raw;
+  if (info.channels !== 3) throw new ImageDecodeError(`unexpected decoder output with ${info.channels} channels`);
+  return {
+    pixels: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length),
+    width: info.width,
+    height: info.height,
+    format: meta.format ?? 'unknown',
+  };
+}
+
+/** Where a crop box lies in pixels: the centre view uses customvision-tfjs' own (unrounded) box. */
+export function squareBox(width: number, height: number, crop: CropBox = CENTRE_CROP): SquareBox {
+  if (crop.left < 0 && crop.top < 0 && crop.side === 1) return customVisionCentreBox(width, height);
+  const rect = cropRect(width, height, crop);
+  return { top: rect.top, left: rect.left, side: rect.width };
+}
+
+/** One view of a decoded image, by the customvision-tfjs path. */
+export function sampleView(image: DecodedImage, size: number, crop: CropBox = CENTRE_CROP): PreprocessedImage {
+  const box = squareBox(image.width, image.height, crop);
+  return {
+    size,
+    data: cropAndResizeBilinear(image.pixels, image.width, image.height, 3, box, size),
+    sourceWidth: image.width,
+    sourceHeight: image.height,
+    format: image.format,
+  };
+}
+
+export async function preprocess(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
+  if ((options.version ?? CUSTOMVISION_TFJS_PREPROCESSING) === ANTIALIASED_PREPROCESSING) {
+    return preprocessAntialiased(bytes, options);
+  }
+  const image = await decodeImage(bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+  return sampleView(image, options.size, options.crop);
+}
+
+/** 'cc-linear-srgb-v1': whole-pixel crop, then sharp's antialiased linear resize. */
+async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
+  const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  const meta = await checkedMetadata(bytes, limitInputPixels);
   const { width, height } = orientedSize(meta);
   const rect = cropRect(width, height, options.crop);
   let raw: { data: Buffer; info: OutputInfo };

@@ -6,7 +6,19 @@
  * Every view goes through the one preprocessing path (`preprocess`), only with a different crop box, and mirrored
  * views are the pixel-exact mirror of their unmirrored view.
  */
-import { CENTRE_CROP, type CropBox, mirrorHorizontally, type PreprocessedImage, preprocess } from './preprocess.ts';
+import {
+  ANTIALIASED_PREPROCESSING,
+  CENTRE_CROP,
+  type CropBox,
+  DEFAULT_MAX_INPUT_PIXELS,
+  type DecodedImage,
+  decodeImage,
+  mirrorHorizontally,
+  type PreprocessedImage,
+  type PreprocessingVersion,
+  preprocess,
+  sampleView,
+} from './preprocess.ts';
 
 export const VIEW_NAMES = [
   'centre',
@@ -59,21 +71,27 @@ export function isViewName(name: string): name is ViewName {
 }
 
 /**
- * Preprocess one encoded image under several views, decoding once per distinct crop (a mirrored view reuses its
- * unmirrored pixels).
+ * Preprocess one encoded image under several views: one decode, one sampling per distinct crop (a mirrored view
+ * reuses its unmirrored pixels). The antialiased path lets sharp decode per crop (it shrinks while decoding).
  */
 export async function preprocessViews(
   bytes: Uint8Array,
   views: readonly ViewName[],
-  options: { size: number; maxInputPixels?: number },
+  options: { size: number; maxInputPixels?: number; version?: PreprocessingVersion },
 ): Promise<Map<ViewName, PreprocessedImage>> {
   const out = new Map<ViewName, PreprocessedImage>();
   const byCrop = new Map<CropBox, PreprocessedImage>();
+  const antialiased = options.version === ANTIALIASED_PREPROCESSING;
+  let decoded: DecodedImage | undefined;
   for (const view of views) {
     const { crop, mirrored } = VIEW_CROPS[view];
     let base = byCrop.get(crop);
     if (!base) {
-      base = await preprocess(bytes, { ...options, crop });
+      if (antialiased) base = await preprocess(bytes, { ...options, crop });
+      else {
+        decoded ??= await decodeImage(bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+        base = sampleView(decoded, options.size, crop);
+      }
       byCrop.set(crop, base);
     }
     out.set(view, mirrored ? mirrorHorizontally(base) : base);

@@ -237,7 +237,7 @@ describe('what the Custom Vision samples’ ONNX loaders read', () => {
       });
       expect(manifest.Cvkit.Preprocess).toMatchObject({
         Crop: 'center-square',
-        Resize: { Method: 'bilinear', Width: 224 },
+        Resize: { Method: 'crop_and_resize', Width: 224 },
       });
       const properties = JSON.parse(new TextDecoder().decode(file(files, 'metadata_properties.json')));
       expect(properties).toEqual(model.metadata);

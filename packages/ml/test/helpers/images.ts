@@ -56,3 +56,18 @@ export const GREEN: Rgb = [0, 255, 0];
 export const BLUE: Rgb = [0, 0, 255];
 export const WHITE: Rgb = [255, 255, 255];
 export const BLACK: Rgb = [0, 0, 0];
+
+/** Deterministic noise bytes (xorshift32): images whose every pixel differs, so resampling errors show. */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = s & 0xff;
+  }
+  return out;
+}

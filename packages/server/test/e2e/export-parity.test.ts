@@ -22,19 +22,32 @@ const ort = (() => {
   }
 })();
 
-/** The preprocessing every export documents: EXIF orientation, centre square crop, bilinear resize, RGB 0–255. */
+/**
+ * The preprocessing every export documents, as customvision-tfjs does it: EXIF orientation, sRGB, its unrounded
+ * centre square, TF.js' crop_and_resize (bilinear), RGB 0–255.
+ */
 async function pixels(bytes: Buffer, size: number): Promise<Float32Array> {
-  const img = sharp(bytes).rotate();
-  const { width = 0, height = 0 } = await sharp(await img.toBuffer()).metadata();
-  const side = Math.min(width, height);
-  const raw = await sharp(bytes)
+  const { data, info } = await sharp(bytes)
     .rotate()
-    .extract({ left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), width: side, height: side })
-    .resize(size, size, { kernel: 'linear', fit: 'fill' })
+    .toColourspace('srgb')
     .removeAlpha()
     .raw()
-    .toBuffer();
-  return Float32Array.from(raw);
+    .toBuffer({ resolveWithObject: true });
+  const { width: w, height: h } = info;
+  const top = h > w ? (h - w) / 2 : 0;
+  const left = h > w ? 0 : (w - h) / 2;
+  const side = Math.min(w, h);
+  return tf.tidy(
+    () =>
+      tf.image
+        .cropAndResize(
+          tf.tensor4d(Float32Array.from(data), [1, h, w, 3]),
+          [[top / h, left / w, (top + side) / h, (left + side) / w]],
+          [0],
+          [size, size],
+        )
+        .dataSync() as Float32Array,
+  );
 }
 
 describe.skipIf(!datasets.length)('exports agree with the server', () => {

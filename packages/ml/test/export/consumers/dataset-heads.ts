@@ -4,15 +4,20 @@
  * trained on and held-out images the consumers are compared on, and a softmax head trained on
  * the backbone's features.
  *
- * Why a trained head here, when the parity tests use seeded random ones: a consumer's own
- * preprocessing (customvision-tfjs resamples without antialiasing; the ONNX sample squashes the
- * whole image without cropping or EXIF) changes the features a little, and a random head
- * projects features on arbitrary directions, so its top tag flips on ~20% of photos under such
- * changes. A trained head is what users export; agreement on it is the property that matters.
+ * Why a trained head here, when the parity tests use seeded random ones: a consumer whose
+ * preprocessing differs from the server's (the ONNX sample squashes the whole image, without
+ * cropping or EXIF, with Pillow's antialiased bicubic) changes the features a little, and a
+ * random head projects features on arbitrary directions, so its top tag flips on ~20% of photos
+ * under such changes. A head trained by the server is what users export; agreement on it is the
+ * property that matters.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LinearHead } from '../../../src/export/index.ts';
+import { BACKBONE_SPECS } from '../../../src/backbones/registry.ts';
+import { type LinearHead, linearHeadFromTrained } from '../../../src/export/index.ts';
+import { describePreprocessing, mirrorHorizontally } from '../../../src/preprocess/preprocess.ts';
+import type { TrainingImage } from '../../../src/training/problem.ts';
+import { trainHead } from '../../../src/training/train-head.ts';
 import { type InProcessClassifier, preprocess, sharedDir } from '../helpers/fixtures.ts';
 
 export interface DatasetImage {
@@ -81,45 +86,41 @@ export function loadDatasets(): { datasets: Dataset[] } | { missing: string } {
 }
 
 /**
- * Multinomial logistic regression on backbone features (server preprocessing), full-batch
- * gradient descent with a little L2: enough to separate these data sets with confident
- * probabilities, deterministic, and well under a second.
+ * What a user exports from a General (compact) project: the server's own training (`trainHead`,
+ * Regular, mirror augmentation, the compact backbone's L2, centre view only at prediction) on
+ * the backbone's features of the training photos, converted as the server converts it for export.
  */
-export async function trainSoftmaxHead(
-  reference: InProcessClassifier,
-  dataset: Dataset,
-  { epochs = 100, learningRate = 0.5, l2 = 1e-3 } = {},
-): Promise<LinearHead> {
-  const features: Float32Array[] = [];
-  for (const image of dataset.training) features.push(reference.features(await preprocess(image.bytes)));
-  const dim = features[0]!.length;
-  const numTags = dataset.tags.length;
-  const W = new Float64Array(dim * numTags);
-  const b = new Float64Array(numTags);
-  const logits = new Float64Array(numTags);
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const gradW = new Float64Array(dim * numTags);
-    const gradB = new Float64Array(numTags);
-    features.forEach((x, n) => {
-      for (let t = 0; t < numTags; t++) {
-        let z = b[t]!;
-        for (let f = 0; f < dim; f++) z += x[f]! * W[f * numTags + t]!;
-        logits[t] = z;
-      }
-      const max = Math.max(...logits);
-      let sum = 0;
-      for (let t = 0; t < numTags; t++) sum += Math.exp(logits[t]! - max);
-      for (let t = 0; t < numTags; t++) {
-        const g = Math.exp(logits[t]! - max) / sum - (dataset.training[n]!.tag === t ? 1 : 0);
-        gradB[t] = gradB[t]! + g;
-        for (let f = 0; f < dim; f++) gradW[f * numTags + t] = gradW[f * numTags + t]! + g * x[f]!;
-      }
+export async function trainServerHead(reference: InProcessClassifier, dataset: Dataset): Promise<LinearHead> {
+  const spec = BACKBONE_SPECS['mnv2-140-gap']!;
+  const images: TrainingImage[] = [];
+  for (const image of dataset.training) {
+    const data = await preprocess(image.bytes);
+    const mirrored = mirrorHorizontally({ size: 224, data, sourceWidth: 0, sourceHeight: 0, format: '' }).data;
+    images.push({
+      features: { centre: reference.features(data), 'centre-mirrored': reference.features(mirrored) },
+      tags: [image.tag],
     });
-    const n = features.length;
-    for (let i = 0; i < W.length; i++) W[i] = W[i]! - learningRate * (gradW[i]! / n + l2 * W[i]!);
-    for (let t = 0; t < numTags; t++) b[t] = b[t]! - (learningRate * gradB[t]!) / n;
   }
-  return { W: Float32Array.from(W), b: Float32Array.from(b), activation: 'softmax', labels: dataset.tags };
+  const dim = images[0]!.features.centre!.length;
+  const { head } = await trainHead({
+    backbone: {
+      id: spec.id,
+      version: 'consumer-test',
+      cacheKey: `${spec.id}@consumer-test`,
+      dim,
+      preprocessing: describePreprocessing(224),
+      defaultL2: spec.defaultL2,
+    },
+    tagIds: dataset.tags,
+    tagTypes: dataset.tags.map(() => 'Regular' as const),
+    images,
+    classificationType: 'Multiclass',
+    trainingType: 'Regular',
+    augment: true,
+    predictionViews: ['centre'],
+    evaluate: false,
+  });
+  return linearHeadFromTrained(head, dataset.tags);
 }
 
 export function argmax(values: ArrayLike<number>): number {

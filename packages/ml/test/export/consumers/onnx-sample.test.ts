@@ -7,9 +7,13 @@
  *
  * The sample prepares images differently from the server: it ignores the EXIF orientation and
  * squashes the whole image to 224×224 (no centre crop), with Pillow's antialiased bicubic filter
- * instead of sharp's linear one. The tests separate the model from that preprocessing: the
- * sample's steps on the server's pixels must match within 1e-3, and the sample end to end must
- * give what TF.js gives on the sample's own pixels; its agreement with the server is measured.
+ * instead of crop_and_resize of the centred square. On a photo that is not square it shows the
+ * network other content than the server (and customvision-tfjs) does, so no server answer can be
+ * its answer on every photo: where the server hesitates (the quickstart's held-out hemlock) the
+ * squash flips the tag. The tests separate the model from that preprocessing: the sample's steps
+ * on the server's pixels must match within 1e-3, the sample end to end must give what TF.js gives
+ * on the sample's own pixels, and on every photo the server is confident about (≥ 0.9) it must
+ * give the server's tag; probability differences are measured and reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, type LinearHead, type TfjsGraphBackbone } from '../../../src/export/index.ts';
@@ -23,7 +27,7 @@ import {
   syntheticImages,
 } from '../helpers/fixtures.ts';
 import { ort, ortOrNull } from '../helpers/onnxruntime.ts';
-import { argmax, type Dataset, loadDatasets, trainSoftmaxHead } from './dataset-heads.ts';
+import { argmax, type Dataset, loadDatasets, trainServerHead } from './dataset-heads.ts';
 import { OnnxSampleModel } from './onnx-sample.ts';
 
 const EXACT_TOLERANCE = 1e-3;
@@ -57,7 +61,7 @@ beforeAll(async () => {
   randomSample = await sampleFor(randomSoftmax);
   exactImages = await syntheticImages();
   for (const dataset of 'datasets' in DATASETS ? DATASETS.datasets : []) {
-    const head = await trainSoftmaxHead(reference, dataset);
+    const head = await trainServerHead(reference, dataset);
     trained.set(dataset.name, { dataset, head, sample: await sampleFor(head) });
     exactImages.push(
       ...dataset.heldOut.map((photo) => ({ name: `${dataset.name}/${photo.name}`, bytes: photo.bytes })),
@@ -106,7 +110,7 @@ describe('Azure-Samples customvision-export-samples python/onnx/classification o
   );
 
   it.skipIf('missing' in DATASETS || !ortOrNull)(
-    'end to end on held-out photos: what TF.js gives on the sample’s own pixels, and the server’s top tag on ≥ 90% of confident photos',
+    'end to end on held-out photos: what TF.js gives on the sample’s own pixels, and the server’s top tag on every confident photo',
     async () => {
       const deviations: number[] = [];
       let agreeing = 0;
@@ -126,7 +130,13 @@ describe('Azure-Samples customvision-export-samples python/onnx/classification o
           const expected = reference.probabilities(await preprocess(photo.bytes), head);
           const diff = maxAbsDiff(got, expected);
           worst = Math.max(worst, diff);
-          if (Math.max(...expected) < CONFIDENT) continue;
+          if (Math.max(...expected) < CONFIDENT) {
+            // What the squash does to a photo the server hesitates on: reported, it cannot be asserted (see file top).
+            measured.push(
+              `${dataset.name} ${photo.name} (near tie): server ${head.labels[argmax(expected)]} ${Math.max(...expected).toFixed(3)}, sample ${head.labels[argmax(got)]} ${Math.max(...got).toFixed(3)}`,
+            );
+            continue;
+          }
           confident++;
           deviations.push(diff);
           if (argmax(got) === argmax(expected)) agreeing++;
@@ -145,9 +155,9 @@ describe('Azure-Samples customvision-export-samples python/onnx/classification o
       measured.push(
         `sample vs server on ${confident} confident photos: same top tag on ${agreeing}, median |Δp| ${median.toExponential(2)}; onnxruntime vs TF.js on the sample's pixels: max |Δp| ${worstModel.toExponential(2)}`,
       );
-      // A channel-order or range mistake flips about half the fruit photos; squashing flips a few.
+      // A channel-order or range mistake flips about half the fruit photos.
       expect(confident).toBeGreaterThanOrEqual(20);
-      expect(agreeing / confident).toBeGreaterThanOrEqual(0.9);
+      expect(agreeing).toBe(confident);
       expect(median).toBeLessThanOrEqual(0.01);
     },
     60_000,

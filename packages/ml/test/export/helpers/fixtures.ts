@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
+import { weightsFeaturesByTags } from '../../../src/export/head.ts';
 import type { LinearHead, TfjsGraphBackbone } from '../../../src/export/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -175,20 +176,31 @@ export function treeImages(): TestImage[] | null {
   return files.map((f) => ({ name: f, bytes: readFileSync(path.join(root, f)) }));
 }
 
-/** The shared preprocessing: EXIF-orient, centre square crop, bilinear resize, RGB float 0–255 (NHWC). */
+/**
+ * The shared preprocessing, rebuilt independently of src/preprocess: EXIF-orient, sRGB, then what
+ * customvision-tfjs does (its centre box, tf.image.cropAndResize), RGB float 0–255 (NHWC).
+ */
 export async function preprocess(bytes: Buffer, size = INPUT_SIZE): Promise<Float32Array> {
-  const oriented = await sharp(bytes).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({
+  const oriented = await sharp(bytes).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({
     resolveWithObject: true,
   });
-  const { width, height, channels } = oriented.info;
-  const side = Math.min(width, height);
-  const pixels = await sharp(oriented.data, { raw: { width, height, channels } })
-    .extract({ left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), width: side, height: side })
-    .resize(size, size, { kernel: 'linear' })
-    .raw()
-    .toBuffer();
-  if (pixels.length !== size * size * 3) throw new Error(`expected RGB pixels, got ${pixels.length} bytes`);
-  return Float32Array.from(pixels);
+  const { width: w, height: h, channels } = oriented.info;
+  if (channels !== 3) throw new Error(`expected RGB pixels, got ${channels} channels`);
+  // customvision-tfjs' ClassificationModel._preprocess, with TF.js' own crop_and_resize kernel.
+  const top = h > w ? (h - w) / 2 : 0;
+  const left = h > w ? 0 : (w - h) / 2;
+  const side = Math.min(h, w);
+  const resized = tf.tidy(() =>
+    tf.image.cropAndResize(
+      tf.tensor3d(Float32Array.from(oriented.data), [h, w, 3]).expandDims(0) as tf.Tensor4D,
+      [[top / h, left / w, (top + side) / h, (left + side) / w]],
+      [0],
+      [size, size],
+    ),
+  );
+  const pixels = resized.dataSync() as Float32Array;
+  resized.dispose();
+  return pixels;
 }
 
 /** NHWC [1, s, s, 3] → NCHW [1, 3, s, s], optionally with the channels reversed (RGB → BGR). */
@@ -228,7 +240,7 @@ export class InProcessClassifier {
       const numTags = head.b.length;
       const logits = tf
         .tensor2d(features, [1, features.length])
-        .matMul(tf.tensor2d(head.W, [features.length, numTags]))
+        .matMul(tf.tensor2d(weightsFeaturesByTags(head, features.length), [features.length, numTags]))
         .add(tf.tensor1d(head.b));
       const probabilities = head.activation === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits);
       return probabilities.dataSync() as Float32Array;
