@@ -4,7 +4,8 @@
  *
  * - engine/: picks tfjs-node, threaded wasm or cpu (`initEngine`, `engineInfo`).
  * - backbones/: pretrained networks from nsfwjs's bundled files, cut where features transfer (`getBackbone`).
- * - preprocess/: the one preprocessing path (EXIF orientation, centre square crop, resize, RGB 0–255) and views.
+ * - preprocess/: the preprocessing paths (EXIF orientation, centre square, customvision-tfjs crop_and_resize or
+ *   antialiased resize, RGB 0–255) and views.
  * - heads/: linear heads fitted with L-BFGS, prediction, JSON serialisation.
  * - training/: `trainHead` (Regular / Advanced, Negative tag, class balancing, augmentation views), and
  *   `trainHeadOffThread`, the same on a worker thread.
@@ -37,6 +38,7 @@ export {
   type FeatureTap,
   featureDim,
   loadBackbone,
+  withPreprocessing,
 } from './backbones/backbone.ts';
 export { loadBundledModel, type NsfwjsModelName } from './backbones/nsfwjs-files.ts';
 export {
@@ -57,7 +59,7 @@ export {
   getBackbone,
   getBackboneWithRuntime,
 } from './backbones/registry.ts';
-export { classify, type EmbeddedViews, type EmbedOptions, embedViews } from './embed.ts';
+export { backboneForHead, classify, type EmbeddedViews, type EmbedOptions, embedViews } from './embed.ts';
 // Engine
 export {
   type BackendName,

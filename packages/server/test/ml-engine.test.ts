@@ -3,11 +3,21 @@
  * accuracy. Features are embedded once per image, backbone and view; a compact-domain model predicts what its
  * export computes (the centre view); a general-domain one averages the mirror too.
  */
+import {
+  ANTIALIASED_PREPROCESSING,
+  embedViews,
+  getBackbone,
+  predict,
+  preprocess,
+  trainHead,
+  withPreprocessing,
+} from '@cvkit/ml';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging.ts';
 import type { ClassifierEngine, TrainingJob } from '../src/ml/classifier-engine.ts';
 import { createMlEngine } from '../src/ml/ml-engine.ts';
-import { decodeStoredModel } from '../src/ml/stored-formats.ts';
+import { decodeStoredModel, encodeStoredModel } from '../src/ml/stored-formats.ts';
 import type { FeatureStore } from '../src/storage/types.ts';
 import { jpeg } from './helpers/images.ts';
 
@@ -91,6 +101,49 @@ describe('ml engine', () => {
     const report = await engine.performance(compact.evaluation, 0.5);
     expect(report.images.map((i) => i.imageId).sort()).toEqual(images.map((i) => i.id).sort());
     expect(report.perTag.map((t) => t.tagId)).toEqual(['red', 'blue']);
+  }, 60_000);
+
+  it('predicts a compact model stored before compact images moved to crop_and_resize with the resize it was trained on', async () => {
+    // Such a model's head names the compact backbone on sharp's antialiased resize (cc-linear-srgb-v1).
+    const compact = await getBackbone('compact');
+    const earlier = withPreprocessing(compact, ANTIALIASED_PREPROCESSING);
+    const training = [];
+    for (let i = 40; i < 48; i++) {
+      const image = await addImage(i, i % 2 ? 'blue' : 'red');
+      const { features } = await embedViews(earlier, bytes.get(image.contentHash)!);
+      training.push({ features, tags: [i % 2] });
+    }
+    const { head } = await trainHead({
+      backbone: { ...earlier, defaultL2: earlier.spec.defaultL2 },
+      tagIds: ['red', 'blue'],
+      tagTypes: ['Regular', 'Regular'],
+      images: training,
+      classificationType: 'Multiclass',
+      augment: false,
+      evaluate: false,
+    });
+    const stored = encodeStoredModel(head, ['Red', 'Blue']);
+    // Detailed enough (noise, downscaled) for the two resizes to differ.
+    const photo = await sharp({
+      create: {
+        width: 640,
+        height: 360,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 120, sigma: 60 },
+      },
+    })
+      .jpeg()
+      .toBuffer();
+    const [antialiased, sampled] = await compact.embed([
+      (await preprocess(photo, { size: 224, version: ANTIALIASED_PREPROCESSING })).data,
+      (await preprocess(photo, { size: 224 })).data,
+    ]);
+    const got = await engine.predict(stored, photo);
+    const expected = predict(head, { centre: antialiased! });
+    expect(got.map((p) => p.tagId)).toEqual(expected.map((p) => p.tagId));
+    got.forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i]!.probability, 12));
+    expect(predict(head, { centre: sampled! })[0]!.probability).not.toBeCloseTo(got[0]!.probability, 6);
   }, 60_000);
 
   it('keeps two iterations of one project apart (same tags and image count: their stored models share a long prefix)', async () => {
