@@ -33,7 +33,7 @@ export async function embedViews(
   const pre = await preprocessViews(bytes, unique, {
     size: backbone.inputSize,
     maxInputPixels: options.maxInputPixels,
-    version: isPreprocessingVersion(backbone.preprocessing.version) ? backbone.preprocessing.version : undefined,
+    version: backbone.spec.preprocessing,
   });
   const vectors = await backbone.embed(unique.map((v) => pre.get(v)!.data));
   const features: ImageFeatures = {};

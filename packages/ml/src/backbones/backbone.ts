@@ -81,7 +81,7 @@ export function backboneVersion(spec: BackboneSpec, bundled: BundledModel): stri
  * shares the loaded model (its dispose does nothing) and reports the version and cache key that path gives.
  */
 export function withPreprocessing(backbone: Backbone, version: PreprocessingVersion): Backbone {
-  const current = backbone.preprocessing.version;
+  const current = backbone.spec.preprocessing;
   if (current === version) return backbone;
   const suffix = `+${current}`;
   if (!backbone.version.endsWith(suffix)) {
@@ -89,7 +89,7 @@ export function withPreprocessing(backbone: Backbone, version: PreprocessingVers
   }
   const otherVersion = `${backbone.version.slice(0, -suffix.length)}+${version}`;
   return {
-    spec: backbone.spec,
+    spec: { ...backbone.spec, preprocessing: version },
     id: backbone.id,
     version: otherVersion,
     cacheKey: `${backbone.id}@${otherVersion}`,
