@@ -17,7 +17,7 @@
  * do. Training-time views (a mirrored copy, off-centre crops) reuse the path with a different box or a mirror, so no
  * view is ever prepared differently from what prediction uses.
  */
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { ImageDecodeError, ImageTooLargeError } from '../errors.ts';
 import { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from './crop-and-resize.ts';
 
@@ -155,16 +155,18 @@ async function checkedMetadata(bytes: Uint8Array, limitInputPixels: number): Pro
   return meta;
 }
 
-/** Full-resolution decode with the EXIF orientation applied, as a browser hands an <img> to tf.browser.fromPixels. */
-export async function decodeImage(
+/**
+ * Oriented (EXIF applied), sRGB, alpha dropped, 3 × 8-bit interleaved: sharp's decode for both paths, with the
+ * antialiased path's crop and resize in between. Decoder failures become ImageDecodeError.
+ */
+async function decodeRgb(
   bytes: Uint8Array,
-  maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
-): Promise<DecodedImage> {
-  const meta = await checkedMetadata(bytes, maxInputPixels);
+  limitInputPixels: number,
+  between: (image: Sharp) => Sharp = (image) => image,
+): Promise<{ data: Buffer; info: OutputInfo }> {
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error' })
-      .rotate()
+    raw = await between(sharp(bytes, { limitInputPixels, failOn: 'error' }).rotate())
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
@@ -172,10 +174,21 @@ export async function decodeImage(
   } catch (error) {
     throw new ImageDecodeError(`image could not be decoded: ${messageOf(error)}`, error);
   }
-  const { info } = raw;
-  if (info.channels !== 3) throw new ImageDecodeError(`unexpected decoder output with ${info.channels} channels`);
+  if (raw.info.channels !== 3) {
+    throw new ImageDecodeError(`unexpected decoder output with ${raw.info.channels} channels`);
+  }
+  return raw;
+}
+
+/** Full-resolution decode with the EXIF orientation applied, as a browser hands an <img> to tf.browser.fromPixels. */
+export async function decodeImage(
+  bytes: Uint8Array,
+  maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<DecodedImage> {
+  const meta = await checkedMetadata(bytes, maxInputPixels);
+  const { data, info } = await decodeRgb(bytes, maxInputPixels);
   return {
-    pixels: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length),
+    pixels: new Uint8Array(data.buffer, data.byteOffset, data.length),
     width: info.width,
     height: info.height,
     format: meta.format ?? 'unknown',
@@ -215,22 +228,11 @@ async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptio
   const meta = await checkedMetadata(bytes, limitInputPixels);
   const { width, height } = orientedSize(meta);
   const rect = cropRect(width, height, options.crop);
-  let raw: { data: Buffer; info: OutputInfo };
-  try {
-    raw = await sharp(bytes, { limitInputPixels, failOn: 'error' })
-      .rotate()
-      .extract(rect)
-      .resize(options.size, options.size, { kernel: 'linear', fit: 'fill' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-  } catch (error) {
-    throw new ImageDecodeError(`image could not be decoded: ${messageOf(error)}`, error);
-  }
-  const { info } = raw;
-  if (info.channels !== 3 || info.width !== options.size || info.height !== options.size) {
-    throw new ImageDecodeError(`unexpected decoder output ${info.width}x${info.height}x${info.channels}`);
+  const raw = await decodeRgb(bytes, limitInputPixels, (image) =>
+    image.extract(rect).resize(options.size, options.size, { kernel: 'linear', fit: 'fill' }),
+  );
+  if (raw.info.width !== options.size || raw.info.height !== options.size) {
+    throw new ImageDecodeError(`unexpected decoder output ${raw.info.width}x${raw.info.height}`);
   }
   const data = new Float32Array(raw.data.length);
   for (let i = 0; i < data.length; i++) data[i] = raw.data[i]!;
