@@ -142,7 +142,9 @@ describe('ml engine', () => {
     const got = await engine.predict(stored, photo);
     const expected = predict(head, { centre: antialiased! });
     expect(got.map((p) => p.tagId)).toEqual(expected.map((p) => p.tagId));
-    got.forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i]!.probability, 12));
+    got.forEach((p, i) => {
+      expect(p.probability).toBeCloseTo(expected[i]!.probability, 12);
+    });
     expect(predict(head, { centre: sampled! })[0]!.probability).not.toBeCloseTo(got[0]!.probability, 6);
   }, 60_000);
 
