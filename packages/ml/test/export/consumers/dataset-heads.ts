@@ -1,8 +1,8 @@
 /**
  * Real data for the consumer and Docker tests: the azure-cv-trees and ai102-fruit photos (found
  * under ../shared/datasets or $CVKIT_SHARED_DIR/datasets), split per tag into images a head is
- * trained on and held-out images the consumers are compared on, and a softmax head trained on
- * the backbone's features.
+ * trained on and held-out images the consumers are compared on, and a head trained on them by
+ * the server's own trainer.
  *
  * Why a trained head here, when the parity tests use seeded random ones: a consumer whose
  * preprocessing differs from the server's (the ONNX sample squashes the whole image, without
