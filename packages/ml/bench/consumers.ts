@@ -9,7 +9,11 @@
  * ONNX export run with the steps of Azure-Samples' python/onnx sample (Pillow-exact squash).
  * The tests run a few photos of each; this runs them all.
  *
- *   npm run -s bench:consumers -w @cvkit/ml          (about 2–3 minutes; needs ../shared/datasets)
+ *   npm run -s bench:consumers -w @cvkit/ml          (about 1.5 minutes; needs ../shared/datasets)
+ *   BENCH_DATASETS=azure-cv-fork-scissors,mlnet-flowers-small npm run -s bench:consumers -w @cvkit/ml
+ *
+ * Any data set laid out as train/<tag>/ (and optionally test/<tag>/) works; without test/ the held-out photos are
+ * the second half of each tag's train/ folder.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,14 +26,26 @@ import { exportOnnx, exportTfjs, linearHeadFromTrained } from '../src/export/ind
 import type { TrainingImage } from '../src/training/problem.ts';
 import { trainHead } from '../src/training/train-head.ts';
 import { type RunnerImage, runCustomVisionTfjs, serveExports } from '../test/export/consumers/customvision-tfjs.ts';
-import { argmax, loadDatasets } from '../test/export/consumers/dataset-heads.ts';
+import { argmax, type Dataset, loadDataset, loadDatasets } from '../test/export/consumers/dataset-heads.ts';
 import { OnnxSampleModel } from '../test/export/consumers/onnx-sample.ts';
 import { initTf, loadMidBackbone } from '../test/export/helpers/fixtures.ts';
 import { ortOrNull } from '../test/export/helpers/onnxruntime.ts';
 
 const NEAR_TIE = 0.9;
 
-const loaded = loadDatasets();
+function datasetsToRun(): { datasets: Dataset[] } | { missing: string } {
+  const names = process.env.BENCH_DATASETS?.split(',').filter(Boolean);
+  if (!names?.length) return loadDatasets();
+  const datasets: Dataset[] = [];
+  for (const name of names) {
+    const dataset = loadDataset(name);
+    if (!dataset) return { missing: `data set ${name} not found under the shared datasets folder` };
+    datasets.push(dataset);
+  }
+  return { datasets };
+}
+
+const loaded = datasetsToRun();
 if ('missing' in loaded) {
   console.error(loaded.missing);
   process.exit(2);
