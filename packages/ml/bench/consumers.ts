@@ -28,7 +28,7 @@ import { trainHead } from '../src/training/train-head.ts';
 import { type RunnerImage, runCustomVisionTfjs, serveExports } from '../test/export/consumers/customvision-tfjs.ts';
 import { argmax, type Dataset, loadDataset, loadDatasets } from '../test/export/consumers/dataset-heads.ts';
 import { OnnxSampleModel } from '../test/export/consumers/onnx-sample.ts';
-import { initTf, loadMidBackbone } from '../test/export/helpers/fixtures.ts';
+import { initTf, loadMidBackbone, maxAbsDiff } from '../test/export/helpers/fixtures.ts';
 import { ortOrNull } from '../test/export/helpers/onnxruntime.ts';
 
 const NEAR_TIE = 0.9;
@@ -131,7 +131,6 @@ try {
     await served.close();
   }
 
-  const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
   for (const [dataset, datasetRows] of rows) {
     const tags = labels.get(dataset)!;
     const summary = (consumer: 'tfjs' | 'sample') => {

@@ -215,10 +215,10 @@ export function sampleView(image: DecodedImage, size: number, crop: CropBox = CE
 }
 
 export async function preprocess(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
-  if ((options.version ?? CUSTOMVISION_TFJS_PREPROCESSING) === ANTIALIASED_PREPROCESSING) {
+  if (options.version === ANTIALIASED_PREPROCESSING) {
     return preprocessAntialiased(bytes, options);
   }
-  const image = await decodeImage(bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+  const image = await decodeImage(bytes, options.maxInputPixels);
   return sampleView(image, options.size, options.crop);
 }
 

@@ -10,7 +10,6 @@ import {
   ANTIALIASED_PREPROCESSING,
   CENTRE_CROP,
   type CropBox,
-  DEFAULT_MAX_INPUT_PIXELS,
   type DecodedImage,
   decodeImage,
   mirrorHorizontally,
@@ -89,7 +88,7 @@ export async function preprocessViews(
     if (!base) {
       if (antialiased) base = await preprocess(bytes, { ...options, crop });
       else {
-        decoded ??= await decodeImage(bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+        decoded ??= await decodeImage(bytes, options.maxInputPixels);
         base = sampleView(decoded, options.size, crop);
       }
       byCrop.set(crop, base);
