@@ -1,7 +1,7 @@
 /**
  * The same backbone run by onnxruntime-node instead of TensorFlow.js: the TF.js graph is converted in memory by our
  * own converter (`export/onnx`, features-only model) and run with onnxruntime's CPU provider, about 4× faster than
- * threaded wasm on 2 cores (MobileNetV2 mid: 4.5 vs 19 ms/image, shared/notes/ml-measurements.md).
+ * threaded wasm on 2 cores (MobileNetV2 mid: 4.5 vs 19 ms/image, docs/ml-measurements.md).
  *
  * onnxruntime-node is an optional dependency: it is loaded with `require` inside try/catch, and `loadBestBackbone`
  * falls back to the TF.js backbone (`loadBackbone`), returning why.
