@@ -22,7 +22,7 @@ import { azureLimits } from '../../packages/server/src/domain/limits.ts';
 import { jpeg } from '../../packages/server/test/helpers/images.ts';
 import { startTestServer, TRAINING_KEY } from '../../packages/server/test/helpers/test-server.ts';
 import { type Coverage, compareApi } from '../../spec/conformance/compare.ts';
-import { allows, haveAzureReference, loadAllowList, loadAzure, loadOurs } from '../../spec/conformance/load.ts';
+import { allows, loadAllowList, loadAzure, loadOurs } from '../../spec/conformance/load.ts';
 import { repoRoot } from '../lib/paths.ts';
 import type { MethodRecord, RecordFile } from '../test/helpers/recorder.ts';
 
@@ -237,7 +237,7 @@ async function main() {
 
   const ops = contractOperations();
   const probe = await probeServer(ops);
-  const conf = haveAzureReference ? conformance() : undefined;
+  const conf = conformance();
   const official = merge(
     records,
     (c) => c !== '@cvkit/sdk',

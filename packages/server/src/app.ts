@@ -15,6 +15,7 @@ import { ProjectService } from './domain/projects.ts';
 import { TagService } from './domain/tags.ts';
 import { TrainingService } from './domain/training.ts';
 import { apiPage } from './http/api-page.ts';
+import { olderTrainingVersions } from './http/api-versions.ts';
 import { fileRoutes } from './http/file-routes.ts';
 import { classifyHandlers } from './http/handlers/prediction/classify.ts';
 import type { TrainingDeps } from './http/handlers/training/context.ts';
@@ -25,6 +26,7 @@ import { iterationHandlers } from './http/handlers/training/iterations.ts';
 import { predictionHandlers } from './http/handlers/training/predictions.ts';
 import { exportBundleSource, projectTransferHandlers } from './http/handlers/training/project-transfer.ts';
 import { tagHandlers } from './http/handlers/training/tags.ts';
+import { collapseSlashes } from './http/middleware/collapse-slashes.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
 import { sendError } from './http/send.ts';
@@ -126,6 +128,7 @@ export async function createServer(
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestId);
+  app.use(collapseSlashes);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () =>
@@ -145,8 +148,16 @@ export async function createServer(
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
   app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
   app.use(fileRoutes(storage, signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  const olderTraining = Object.entries(olderTrainingVersions).map(
+    ([version, rules]) => [`/customvision/${version}/training`, rules] as const,
+  );
   const trainingApi = mountApi({
-    prefixes: ['/customvision/v3.3/training', '/customvision/v3.4-preview/training'],
+    prefixes: [
+      '/customvision/v3.3/training',
+      '/customvision/v3.4-preview/training',
+      ...olderTraining.map(([prefix]) => prefix),
+    ],
+    versions: Object.fromEntries(olderTraining),
     operations: trainingOperations,
     handlers: {
       ...domainAndProjectHandlers(deps),

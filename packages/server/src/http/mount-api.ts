@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
 import type { Logger } from '../logging.ts';
+import type { VersionRules } from './api-versions.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -17,6 +18,8 @@ type AnyHandler = (
 export interface ApiMount {
   /** URL prefixes that serve this API, e.g. `/customvision/v3.3/training`; the caller mounts the router there. */
   prefixes: string[];
+  /** Rules for older versions served by the same handlers, by prefix in lower case (see api-versions.ts). */
+  versions?: Record<string, VersionRules>;
   operations: SpecOperation[];
   handlers: Record<string, unknown>;
   keyHeader: string;
@@ -49,6 +52,9 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
     // Parameters are checked before the body is read, so a request with a bad id or enum costs no upload.
     const params = (req: Request, res: Response, next: NextFunction) => {
       try {
+        const rules = m.versions?.[req.baseUrl.toLowerCase()];
+        if (rules?.missing.has(op.operationId)) throw new ApiError(404, 'NotFound', 'No such operation.');
+        res.locals.versionRules = rules;
         const query = new URL(req.originalUrl, 'http://x').searchParams;
         res.locals.params = validateParams(op, req.params as Record<string, string>, query);
         if (!handler) throw notImplemented(op.operationId);
@@ -77,6 +83,11 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
           requestId: req.requestId,
           req,
         } as HandlerContext<unknown>);
+        const rules = res.locals.versionRules as VersionRules | undefined;
+        if (rules) {
+          result.status = rules.status(op.operationId, result.status);
+          if (result.body !== undefined) result.body = rules.reshape(op.operationId, result.body);
+        }
         if (result.bytes) {
           res
             .status(result.status)

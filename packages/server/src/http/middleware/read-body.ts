@@ -6,8 +6,13 @@ import { ApiError, badRequest } from '../../domain/errors.ts';
 import type { UploadedFile } from '../handler-types.ts';
 
 /** The slice of busboy's API used here (the package ships no types). */
-type Busboy = (cfg: { headers: Request['headers']; limits: Record<string, number> }) => NodeJS.WritableStream & {
+type Busboy = (cfg: {
+  headers: Request['headers'];
+  defCharset?: string;
+  limits: Record<string, number>;
+}) => NodeJS.WritableStream & {
   on(event: 'file', cb: (field: string, stream: Readable, info: { filename: string | undefined }) => void): void;
+  on(event: 'field', cb: (field: string, value: string, info: { valueTruncated: boolean }) => void): void;
   on(event: 'filesLimit' | 'partsLimit' | 'close', cb: () => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
 };
@@ -26,7 +31,9 @@ declare global {
  * Each file keeps at most `maxBytes` + 1 bytes and is flagged `truncated` past that, so the handler can report
  * ErrorImageSize for that image while the rest of the batch is stored.
  * Multipart is read with busboy directly because a part without a file name is still an image here: Microsoft's
- * JS SDK sends a Buffer as `Content-Disposition: form-data; name="imageData"` with no filename (multer drops those).
+ * JS SDK sends a Buffer as `Content-Disposition: form-data; name="imageData"` with no filename (multer drops those),
+ * and Microsoft's Python SDK (msrest) sends bytes with neither a filename nor a Content-Type, which busboy hands over
+ * as a text field: decoded as latin1, one character per byte, it gives the bytes back unchanged.
  */
 export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
   // The whole request: every file at its limit, plus room for multipart framing and form fields.
@@ -77,7 +84,15 @@ function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number 
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { files: opts.maxFiles, fields: 16, fieldSize: 64 * 1024, parts: opts.maxFiles + 16, headerPairs: 200 },
+        defCharset: 'latin1',
+        // A field may be an image (above); the whole body stays capped by readUploads.
+        limits: {
+          files: opts.maxFiles,
+          fields: 16,
+          fieldSize: opts.maxBytes + 1,
+          parts: opts.maxFiles + 16,
+          headerPairs: 200,
+        },
       });
     } catch (e) {
       reject(badRequest('BadRequestImageStream', `The multipart body could not be read: ${(e as Error).message}`));
@@ -107,6 +122,13 @@ function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number 
       // unobserved rejection here would take the whole process down.
       file.catch(() => {});
       files.push(file);
+    });
+    parser.on('field', (field, value, info) => {
+      if (field?.toLowerCase() !== 'imagedata') return;
+      if (files.length >= opts.maxFiles) return tooMany();
+      const bytes = Buffer.from(value, 'latin1');
+      const truncated = info.valueTruncated || bytes.length > opts.maxBytes;
+      files.push(Promise.resolve({ name: undefined, bytes: truncated ? Buffer.alloc(0) : bytes, truncated }));
     });
     parser.on('filesLimit', tooMany);
     parser.on('partsLimit', tooMany);

@@ -170,10 +170,11 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
         return { imageId: uuid(o.imageId, `tags[${i}].imageId`), tagId: uuid(o.tagId, `tags[${i}].tagId`) };
       });
       const r = await d.images.tag(params.projectId, links);
-      const orNull = <T>(a: T[]) => (a.length ? a : null);
+      // Azure answers `created: null` when nothing was created, but always lists duplicated and exceeded links,
+      // empty or not: clients loop over them.
       return {
         status: 200,
-        body: { created: orNull(r.created), duplicated: orNull(r.duplicated), exceeded: orNull(r.exceeded) },
+        body: { created: r.created.length ? r.created : null, duplicated: r.duplicated, exceeded: r.exceeded },
       };
     },
     DeleteImageTags: async ({ params }) => {
