@@ -25,6 +25,7 @@ import { iterationHandlers } from './http/handlers/training/iterations.ts';
 import { predictionHandlers } from './http/handlers/training/predictions.ts';
 import { exportBundleSource, projectTransferHandlers } from './http/handlers/training/project-transfer.ts';
 import { tagHandlers } from './http/handlers/training/tags.ts';
+import { imageBatchJsonLimits } from './http/middleware/read-large-json.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
 import { sendError } from './http/send.ts';
@@ -161,10 +162,7 @@ export async function createServer(
     key: config.trainingKey,
     uploadMaxBytes: config.limits.trainingImageBytes,
     uploadMaxFiles: config.limits.imagesPerBatch,
-    // 64 images of 6 MB in base64 (4/3 larger) plus JSON framing.
-    jsonLimits: {
-      CreateImagesFromFiles: `${Math.ceil((config.limits.imagesPerBatch * config.limits.trainingImageBytes * 4) / 3 / 1024 / 1024) + 1}mb`,
-    },
+    largeJson: { CreateImagesFromFiles: imageBatchJsonLimits(config.limits) },
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.training ? { tps: config.rateLimits.training } : undefined,
     logger,

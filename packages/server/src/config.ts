@@ -30,7 +30,7 @@ export interface ServerConfig {
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
     port: 3000,
-    host: '0.0.0.0',
+    host: '127.0.0.1',
     dataDir: resolve(process.cwd(), '.cvkit-data'),
     trainingKey: DEV_TRAINING_KEY,
     predictionKey: DEV_PREDICTION_KEY,
@@ -49,7 +49,8 @@ const usage = `cvkit-server: self-hosted Azure Custom Vision
 
 Options (each also an environment variable):
   --port <n>              PORT                    (default 3000)
-  --host <addr>           CVKIT_HOST              (default 0.0.0.0)
+  --host <addr>           CVKIT_HOST              (default 127.0.0.1; 0.0.0.0 opens it to the network,
+                                                  refused while a development key is in use)
   --data-dir <path>       CVKIT_DATA_DIR          (default ./.cvkit-data)
   --training-key <key>    CVKIT_TRAINING_KEY      (default ${DEV_TRAINING_KEY})
   --prediction-key <key>  CVKIT_PREDICTION_KEY    (default ${DEV_PREDICTION_KEY})
@@ -98,7 +99,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
   const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
   return defaultConfig({
     port,
-    host: pick(values.host, 'CVKIT_HOST') ?? '0.0.0.0',
+    host: pick(values.host, 'CVKIT_HOST') ?? '127.0.0.1',
     ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
     trainingKey: pick(values['training-key'], 'CVKIT_TRAINING_KEY') ?? DEV_TRAINING_KEY,
     predictionKey: pick(values['prediction-key'], 'CVKIT_PREDICTION_KEY') ?? DEV_PREDICTION_KEY,
@@ -114,4 +115,32 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       ),
     },
   });
+}
+
+/** Addresses only this machine can reach: a server listening there may keep the published development keys. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** Which of the published development keys a configuration still uses (names only: key values are never shown). */
+export function developmentKeysInUse(config: Pick<ServerConfig, 'trainingKey' | 'predictionKey'>): string[] {
+  return [
+    ...(config.trainingKey === DEV_TRAINING_KEY ? ['training'] : []),
+    ...(config.predictionKey === DEV_PREDICTION_KEY ? ['prediction'] : []),
+  ];
+}
+
+/**
+ * Anyone can read the development keys in this repository, so a server that keeps one may only listen where no one
+ * else can reach it. Throws the operator-facing message otherwise.
+ */
+export function checkExposure(config: Pick<ServerConfig, 'host' | 'trainingKey' | 'predictionKey'>): void {
+  const dev = developmentKeysInUse(config);
+  if (!dev.length || isLoopbackHost(config.host)) return;
+  throw new Error(
+    `Refusing to listen on ${config.host} with the published development ${dev.join(' and ')} key${dev.length > 1 ? 's' : ''}: ` +
+      'set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY (or --training-key and --prediction-key) to your own keys, ' +
+      'or listen on 127.0.0.1.',
+  );
 }

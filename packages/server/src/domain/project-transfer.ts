@@ -274,14 +274,13 @@ const invalidToken = (why: string) => badRequest('BadRequestInvalidImportToken',
 
 function explainFetchFailure(e: UrlFetchError): string {
   switch (e.reason) {
-    case 'forbidden':
-      return `The export token points to a private or loopback address, which this server does not fetch from; start it with --allow-private-urls (CVKIT_ALLOW_PRIVATE_URLS=1) to import from such a server. ${e.message}`;
     case 'status':
       return `The export token is invalid or has expired (the exporting server refused it): ${e.message}`;
     case 'too-large':
       return 'The export is larger than this server reads.';
     default:
-      return `The exporting server could not be read: ${e.message}`;
+      // One text for unresolvable, private and refusing hosts alike (see UNUSABLE_URL_MESSAGE).
+      return `The exporting server could not be read: ${e.message} (Servers on private or loopback addresses are read only when this server runs with --allow-private-urls.)`;
   }
 }
 

@@ -5,7 +5,8 @@ import type { Logger } from '../logging.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
-import { readJson, readUploads } from './middleware/read-body.ts';
+import { readJson, readUploads, refuseContentEncoding } from './middleware/read-body.ts';
+import { type LargeJsonLimits, largeJsonBody } from './middleware/read-large-json.ts';
 import { sendEmpty, sendJson } from './send.ts';
 import type { SpecOperation } from './spec-operations.ts';
 import { bodyProblem, jsonBodySchema, validateParams } from './validate-params.ts';
@@ -23,8 +24,8 @@ export interface ApiMount {
   key: string;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
-  /** JSON body limit per operation id; `defaultJsonLimit` otherwise. */
-  jsonLimits?: Record<string, string>;
+  /** Operations whose JSON bodies carry images: streamed, long strings lifted out (readLargeJson); 1 MB for others. */
+  largeJson?: Record<string, LargeJsonLimits>;
   publicBaseUrl?: string;
   /** Token-bucket throttling per key (429 + Retry-After); none when undefined. */
   rateLimit?: { tps: number; burst?: number } | undefined;
@@ -40,6 +41,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
   const router = express.Router({ caseSensitive: false, strict: false });
   router.use(requireApiKey(m.keyHeader, m.key));
   if (m.rateLimit) router.use(rateLimit({ ...m.rateLimit, keyHeader: m.keyHeader }));
+  router.use(refuseContentEncoding);
   // Static segments before parameters, so `/projects/import` is never read as `/projects/{projectId}`.
   const ops = [...m.operations].sort((a, b) => paramCount(a.path) - paramCount(b.path));
   for (const op of ops) {
@@ -108,6 +110,7 @@ function paramCount(path: string): number {
 function bodyReaders(op: SpecOperation, m: ApiMount) {
   if (op.bodyTypes.includes('multipart/form-data'))
     return [readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles })];
-  if (op.bodyTypes.includes('application/json')) return [readJson(m.jsonLimits?.[op.operationId] ?? '1mb')];
+  const large = m.largeJson?.[op.operationId];
+  if (op.bodyTypes.includes('application/json')) return [large ? largeJsonBody(large) : readJson('1mb')];
   return [];
 }
