@@ -181,7 +181,10 @@ export function checkDepth(body: unknown): ApiError | undefined {
  */
 export function refuseContentEncoding(req: Request, res: Response, next: NextFunction): void {
   const encoding = req.get('content-encoding')?.trim().toLowerCase();
-  if (!encoding || encoding === 'identity') return next();
+  if (!encoding || encoding === 'identity') {
+    next();
+    return;
+  }
   res.setHeader('Connection', 'close');
   next(new ApiError(415, 'BadRequest', 'Compressed request bodies (Content-Encoding) are not accepted.'));
 }

@@ -167,7 +167,10 @@ function liftedValue(pieces: Buffer[], tooLong: boolean): LongJsonString {
 /** readLargeJson as a body reader, answering like readJson: 413 past the limits, 400 for malformed JSON. */
 export function largeJsonBody(limits: LargeJsonLimits) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!hasBody(req)) return next();
+    if (!hasBody(req)) {
+      next();
+      return;
+    }
     readLargeJson(req, limits).then((body) => {
       req.body = body;
       next(checkDepth(body));
