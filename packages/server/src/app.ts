@@ -37,6 +37,7 @@ import {
   trainingOperations,
 } from './http/spec-operations.ts';
 import { InProcessJobQueue } from './jobs/job-queue.ts';
+import { ByteBudget } from './jobs/semaphore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import type { DataDirLock } from './storage/data-dir-lock.ts';
@@ -146,6 +147,7 @@ export async function createServer(
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
   app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
   app.use(fileRoutes(storage, signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  const uploadBudget = new ByteBudget(config.uploadMemoryBytes);
   const trainingApi = mountApi({
     prefixes: ['/customvision/v3.3/training', '/customvision/v3.4-preview/training'],
     operations: trainingOperations,
@@ -163,6 +165,8 @@ export async function createServer(
     uploadMaxBytes: config.limits.trainingImageBytes,
     uploadMaxFiles: config.limits.imagesPerBatch,
     largeJson: { CreateImagesFromFiles: imageBatchJsonLimits(config.limits) },
+    uploadBudget,
+    urlBatches: { CreateImagesFromUrls: config.limits.imagesPerBatch * config.limits.trainingImageBytes },
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.training ? { tps: config.rateLimits.training } : undefined,
     logger,
@@ -175,6 +179,7 @@ export async function createServer(
     key: config.predictionKey,
     uploadMaxBytes: config.limits.predictionImageBytes,
     uploadMaxFiles: 1,
+    uploadBudget,
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.prediction ? { tps: config.rateLimits.prediction } : undefined,
     logger,
@@ -182,7 +187,10 @@ export async function createServer(
   for (const api of [trainingApi, predictionApi]) app.use(api.prefixes, api.router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof ApiError) {
+      if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(err.retryAfter));
+      return sendError(res, err.status, err.code, err.message);
+    }
     // Express's own client errors (e.g. a path segment that is not valid percent-encoding) carry a 4xx status.
     const status = (err as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500)

@@ -24,6 +24,8 @@ export interface ServerConfig {
   urlFetchTimeoutMs: number;
   /** Requests per second per API key (Azure answers 429 past its tier's rate); undefined: no limit. */
   rateLimits: { training: number | undefined; prediction: number | undefined };
+  /** Bytes of image-carrying request bodies held at once (uploads, base64 batches, URL batches); 429 past it. */
+  uploadMemoryBytes: number;
   limits: Limits;
 }
 
@@ -40,6 +42,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     linkTtlSeconds: 24 * 3600,
     urlFetchTimeoutMs: 15_000,
     rateLimits: { training: undefined, prediction: undefined },
+    uploadMemoryBytes: 1024 * 1024 * 1024,
     limits: azureLimits,
     ...overrides,
   };
@@ -60,6 +63,7 @@ Options (each also an environment variable):
   --url-timeout-ms <n>    CVKIT_URL_TIMEOUT_MS    time limit of one URL import (default 15000)
   --rate-limit-training <tps>    CVKIT_RATE_LIMIT_TRAINING    429 past this many training calls/s (default off)
   --rate-limit-prediction <tps>  CVKIT_RATE_LIMIT_PREDICTION  429 past this many prediction calls/s (default off)
+  --upload-memory-mb <n>  CVKIT_UPLOAD_MEMORY_MB  image uploads held at once, in MiB; 429 past it (default 1024)
   --help
 `;
 
@@ -79,6 +83,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       'url-timeout-ms': { type: 'string' },
       'rate-limit-training': { type: 'string' },
       'rate-limit-prediction': { type: 'string' },
+      'upload-memory-mb': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -97,6 +102,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
     return n;
   };
   const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
+  const uploadMemory = positive(pick(values['upload-memory-mb'], 'CVKIT_UPLOAD_MEMORY_MB'), 'upload memory');
   return defaultConfig({
     port,
     host: pick(values.host, 'CVKIT_HOST') ?? '127.0.0.1',
@@ -107,6 +113,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
     logLevel,
     allowPrivateUrls: Boolean(values['allow-private-urls']) || env.CVKIT_ALLOW_PRIVATE_URLS === '1',
     ...(urlTimeout ? { urlFetchTimeoutMs: urlTimeout } : {}),
+    ...(uploadMemory ? { uploadMemoryBytes: Math.round(uploadMemory * 1024 * 1024) } : {}),
     rateLimits: {
       training: positive(pick(values['rate-limit-training'], 'CVKIT_RATE_LIMIT_TRAINING'), 'training rate limit'),
       prediction: positive(

@@ -1,12 +1,14 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
+import type { ByteBudget } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
-import { readJson, readUploads, refuseContentEncoding } from './middleware/read-body.ts';
+import { FRAMING_BYTES, readJson, readUploads, refuseContentEncoding } from './middleware/read-body.ts';
 import { type LargeJsonLimits, largeJsonBody } from './middleware/read-large-json.ts';
+import { admitUpload } from './middleware/upload-budget.ts';
 import { sendEmpty, sendJson } from './send.ts';
 import type { SpecOperation } from './spec-operations.ts';
 import { bodyProblem, jsonBodySchema, validateParams } from './validate-params.ts';
@@ -26,6 +28,10 @@ export interface ApiMount {
   uploadMaxFiles: number;
   /** Operations whose JSON bodies carry images: streamed, long strings lifted out (readLargeJson); 1 MB for others. */
   largeJson?: Record<string, LargeJsonLimits>;
+  /** Memory for request bodies that carry images, shared by both APIs; uploads past it are answered 429. */
+  uploadBudget?: ByteBudget;
+  /** Operations whose images are fetched from URLs, with the bytes they may hold (admitted against uploadBudget). */
+  urlBatches?: Record<string, number>;
   publicBaseUrl?: string;
   /** Token-bucket throttling per key (429 + Retry-After); none when undefined. */
   rateLimit?: { tps: number; burst?: number } | undefined;
@@ -108,9 +114,17 @@ function paramCount(path: string): number {
 }
 
 function bodyReaders(op: SpecOperation, m: ApiMount) {
-  if (op.bodyTypes.includes('multipart/form-data'))
-    return [readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles })];
+  const admit = (maxBytes: number, fixed?: number) =>
+    m.uploadBudget ? [admitUpload(m.uploadBudget, { maxBytes, fixed })] : [];
+  if (op.bodyTypes.includes('multipart/form-data')) {
+    return [
+      ...admit(m.uploadMaxFiles * m.uploadMaxBytes + FRAMING_BYTES),
+      readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles }),
+    ];
+  }
   const large = m.largeJson?.[op.operationId];
-  if (op.bodyTypes.includes('application/json')) return [large ? largeJsonBody(large) : readJson('1mb')];
+  if (large) return [...admit(large.maxBytes), largeJsonBody(large)];
+  const fetched = m.urlBatches?.[op.operationId];
+  if (op.bodyTypes.includes('application/json')) return [...(fetched ? admit(fetched, fetched) : []), readJson('1mb')];
   return [];
 }

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { Semaphore } from '../jobs/semaphore.ts';
 import { isPublicAddress } from './address-policy.ts';
 
 export interface FetchPolicy {
@@ -36,6 +37,23 @@ export const UNUSABLE_URL_MESSAGE = 'The URL could not be fetched: its host is u
  * the outcome (no keep-alive pool, nothing left draining a slow origin).
  */
 export async function fetchImageUrl(rawUrl: string, policy: FetchPolicy, signal?: AbortSignal): Promise<Buffer> {
+  // The slot is taken before the deadline starts: a fetch waiting its turn has not started to cost anything.
+  const release = await fetchSlots.acquire();
+  try {
+    return await fetchWithin(rawUrl, policy, signal);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * URL fetches in flight across the server (each holds a connection and up to the image limit in memory); the rest
+ * queue. 64 × 64-image URL batches would otherwise open 4,096 connections.
+ */
+export const MAX_PARALLEL_FETCHES = 16;
+const fetchSlots = new Semaphore(MAX_PARALLEL_FETCHES);
+
+async function fetchWithin(rawUrl: string, policy: FetchPolicy, signal?: AbortSignal): Promise<Buffer> {
   const deadline = Date.now() + policy.timeoutMs;
   let url = parse(rawUrl);
   for (let hop = 0; hop <= policy.maxRedirects; hop++) {

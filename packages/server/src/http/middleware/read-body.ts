@@ -69,7 +69,7 @@ export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
   };
 }
 
-const FRAMING_BYTES = 1024 * 1024;
+export const FRAMING_BYTES = 1024 * 1024;
 
 function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number }): Promise<UploadedFile[]> {
   return new Promise((resolve, reject) => {
