@@ -84,7 +84,9 @@ async function publishedModel(url: string, domainId: string): Promise<string> {
     if (now.status !== 'Training') throw new Error(`training ${now.status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  await call(`/projects/${project.id}/iterations/${it.id}/publish?publishName=bench&predictionId=x`, { method: 'POST' });
+  await call(`/projects/${project.id}/iterations/${it.id}/publish?publishName=bench&predictionId=x`, {
+    method: 'POST',
+  });
   return `${url}/customvision/v3.1/prediction/${project.id}/classify/iterations/bench/image${STORE ? '' : '/nostore'}`;
 }
 
@@ -125,7 +127,15 @@ async function main() {
         for (const c of CONCURRENCY) {
           const { stdout } = await execFileAsync(
             process.execPath,
-            [join(here, 'throughput-client.mjs'), endpoint, photoFile, DEV_PREDICTION_KEY, String(c), String(SECONDS * 1000), '1500'],
+            [
+              join(here, 'throughput-client.mjs'),
+              endpoint,
+              photoFile,
+              DEV_PREDICTION_KEY,
+              String(c),
+              String(SECONDS * 1000),
+              '1500',
+            ],
             { maxBuffer: 64 << 20 },
           );
           const r = JSON.parse(stdout) as { count: number; seconds: number; latencies: number[] };
@@ -139,7 +149,11 @@ async function main() {
         await new Promise((r) => child.once('exit', r));
         const bare = await bareBackbone(domain, photo);
         const best = Math.max(...Object.values(levels).map((l) => (l as { perSecond: number }).perSecond));
-        report[domain] = { server: levels, bareBackbonePerSecond: round(bare), serverOverBare: round((100 * best) / bare) / 100 };
+        report[domain] = {
+          server: levels,
+          bareBackbonePerSecond: round(bare),
+          serverOverBare: round((100 * best) / bare) / 100,
+        };
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
