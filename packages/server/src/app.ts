@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerConfig } from './config.ts';
-import { ArtifactService } from './domain/artifacts.ts';
+import { ArtifactService, Downloads } from './domain/artifacts.ts';
 import { ApiError } from './domain/errors.ts';
 import { ExportService } from './domain/exports.ts';
 import { ImageService } from './domain/images.ts';
@@ -12,6 +12,7 @@ import { IterationService } from './domain/iterations.ts';
 import { PredictionService } from './domain/predictions.ts';
 import { ProjectTransferService } from './domain/project-transfer.ts';
 import { ProjectService } from './domain/projects.ts';
+import { SmartLabeler } from './domain/smart-labeler.ts';
 import { TagService } from './domain/tags.ts';
 import { TrainingService } from './domain/training.ts';
 import { apiPage } from './http/api-page.ts';
@@ -96,7 +97,6 @@ export async function createServer(
   if (recovered) logger.warn('marked interrupted trainings as Failed', { iterations: recovered });
   const deps: TrainingDeps = {
     config,
-    storage,
     projects,
     tags,
     images,
@@ -104,7 +104,7 @@ export async function createServer(
     training,
     iterations,
     predictions,
-    engine,
+    smartLabeler: new SmartLabeler(storage, iterations, engine),
     urlPolicy: {
       allowPrivate: config.allowPrivateUrls,
       maxBytes: config.limits.trainingImageBytes,
@@ -149,7 +149,7 @@ export async function createServer(
   app.get('/docs', apiPage([trainingDocument as never, predictionDocument as never]));
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
   app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
-  app.use(fileRoutes(storage, signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  app.use(fileRoutes(new Downloads(storage), signer, { exportBundle: exportBundleSource(deps, transfer) }));
   const olderTraining = Object.entries(olderTrainingVersions).map(
     ([version, rules]) => [`/customvision/${version}/training`, rules] as const,
   );

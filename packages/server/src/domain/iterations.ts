@@ -124,6 +124,31 @@ export class IterationService {
   }
 
   /**
+   * The images an iteration was evaluated on (those still stored; with `tagIds`, those carrying one of them), oldest
+   * first, each with its out-of-fold predictions, most probable first.
+   */
+  async imagePerformances(projectId: string, iterationId: string, tagIds: string[] | undefined) {
+    const { report } = await this.performance(projectId, iterationId, 0.5);
+    const images = new Map(
+      (
+        await this.storage.images.getMany(
+          projectId,
+          report.images.map((i) => i.imageId),
+        )
+      ).map((i) => [i.id, i]),
+    );
+    const wanted = tagIds?.length ? new Set(tagIds) : undefined;
+    return report.images
+      .flatMap((r) => {
+        const image = images.get(r.imageId);
+        if (!image) return [];
+        if (wanted && !image.tags.some((t) => wanted.has(t.tagId))) return [];
+        return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability) }];
+      })
+      .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);
+  }
+
+  /**
    * The trained model's bytes. Model blobs are content-addressed and never rewritten, so the same object is handed
    * out again for a key: predictions neither read the file nor re-identify the model on every request.
    */

@@ -4,7 +4,7 @@ import type { Logger } from '../logging.ts';
 import { type FetchPolicy, fetchImageUrl, UrlFetchError } from '../net/fetch-image-url.ts';
 import type { ImageRecord, ProjectRecord, ProjectSettingsRecord, Storage, TagType } from '../storage/types.ts';
 import { ApiError, badRequest, tooBusy } from './errors.ts';
-import type { ImageCandidate, ImageService } from './images.ts';
+import type { ImageService } from './images.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
 import type { TagService } from './tags.ts';
@@ -247,9 +247,18 @@ export class ProjectTransferService {
           failed++;
           break;
         }
-        const candidates = await mapLimited(batch, FETCH_CONCURRENCY, (image) => this.candidate(image, tagIds));
+        const tagId = (name: string) => tagIds.get(name.toLowerCase())!;
         try {
-          const result = await this.d.images.create(projectId, candidates, { metadata: batch[0]!.metadata });
+          const result = await this.d.images.createFromUrls(
+            projectId,
+            batch.map((image) => ({
+              url: image.url,
+              tagIds: image.tags.map(tagId),
+              regions: image.regions.map((r) => ({ ...r, tagId: tagId(r.tag) })),
+            })),
+            { metadata: batch[0]!.metadata },
+            { policy: this.d.fetchPolicy, concurrency: FETCH_CONCURRENCY },
+          );
           const bad = result.images.filter((o) => o.status !== 'OK' && o.status !== 'OKDuplicate');
           if (bad.length) log('images not imported', { statuses: bad.map((o) => o.status) });
           failed += bad.length;
@@ -273,21 +282,6 @@ export class ProjectTransferService {
         status: failed ? 'Failed' : 'Succeeded',
         lastModified: new Date(),
       });
-  }
-
-  private async candidate(image: BundleImage, tagIds: Map<string, string>): Promise<ImageCandidate> {
-    const tagId = (name: string) => tagIds.get(name.toLowerCase())!;
-    const base = {
-      sourceUrl: image.url,
-      tagIds: image.tags.map(tagId),
-      regions: image.regions.map((r) => ({ ...r, tagId: tagId(r.tag) })),
-    };
-    try {
-      return { ...base, bytes: await fetchImageUrl(image.url, this.d.fetchPolicy) };
-    } catch (e) {
-      if (!(e instanceof UrlFetchError)) throw e;
-      return { ...base, failure: e.reason === 'too-large' ? 'ErrorImageSize' : 'ErrorSource' };
-    }
   }
 }
 
@@ -319,19 +313,6 @@ function* batches(images: BundleImage[], size: number): Generator<BundleImage[]>
     current.push(image);
   }
   if (current.length) yield current;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

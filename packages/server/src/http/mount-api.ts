@@ -4,6 +4,7 @@ import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
 import type { ByteBudget } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
 import type { VersionRules } from './api-versions.ts';
+import { bodyProblemCode } from './body-problem-codes.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -82,6 +83,11 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
             throw badRequest('BadRequestRequiredParamIsNull', 'The request body is required.');
           if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
             throw badRequest('BadRequest', 'The request body must be a JSON object.');
+          // Checked against the contract before the handler runs, answered with the code Azure gives for the field.
+          const problem = req.body === undefined ? undefined : bodyProblem(jsonBodySchema(op), req.body);
+          const code = problem && bodyProblemCode(op.operationId, problem);
+          if (problem && code !== 'perEntry')
+            throw badRequest(code!, `The request body does not match the contract: ${problem.message}.`);
         }
         const result = await handler({
           params,
@@ -104,12 +110,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
         } else if ('body' in result) sendJson(res, result.status, result.body);
         else sendEmpty(res, result.status);
       } catch (e) {
-        // A handler that trips over a body of the wrong shape (a number where the contract has an array, a null
-        // entry) has found a client error, not a server fault: say what does not match. A conforming body that
-        // fails stays a 500, so real defects are not hidden.
-        const problem =
-          e instanceof ApiError || req.body === undefined ? undefined : bodyProblem(jsonBodySchema(op), req.body);
-        next(problem ? badRequest('BadRequest', `The request body does not match the contract: ${problem}.`) : e);
+        next(e);
       }
     });
   }
