@@ -404,8 +404,9 @@ Each operation requested over HTTP under each version's path (\`/customvision/<v
 \`/prediction\`). One set of handlers serves them all; under Training v3.0 to v3.2 an operation the version does
 not have answers 404 as on Azure, and the others answer in that version's shape
 (\`packages/server/src/http/api-versions.ts\`): a batch with failed items answers 200 rather than 207, v3.0's
-UnpublishIteration 200 rather than 204, and properties added later (\`Image.metadata\`, \`Prediction.tagType\`,
-\`Project.status\`, v3.1's Iteration and ProjectSettings additions) are left out. Served:
+UnpublishIteration 200 rather than 204, and \`Image.metadata\`, \`Prediction.tagType\`, (before v3.2)
+\`Project.status\` and (v3.0) \`ProjectSettings.imageProcessingSettings\` are left out, as in Azure's recorded
+answers (\`packages/server/test/dotnet-recordings.test.ts\` replays them). Served:
 ${VERSIONS.training.map((v, i) => `training ${v} ${servedCount('training', i)}`).join(', ')}; ${VERSIONS.prediction.map((v, i) => `prediction ${v} ${servedCount('prediction', VERSIONS.training.length + i)}`).join(', ')}.
 
 ${md(versionRows, ['operation', ...versionColumns])}
