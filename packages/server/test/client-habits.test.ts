@@ -193,7 +193,7 @@ describe('Ocp-Apim-Subscription-Key', () => {
       Buffer.from('{"url":"http://127.0.0.1:1/a.jpg"}'),
     );
     // Past the key check: the project has no such published iteration.
-    expect(prediction.status).not.toBe(401);
+    expect(prediction).toMatchObject({ status: 404, json: { code: 'NotFoundIteration' } });
     expect(
       (await raw('GET', '/customvision/v3.3/training/projects', { 'Ocp-Apim-Subscription-Key': 'x' })).status,
     ).toBe(401);
