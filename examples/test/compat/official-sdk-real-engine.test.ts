@@ -18,7 +18,6 @@ import {
 } from '../../../packages/server/test/helpers/test-server.ts';
 import { findTestImage, readFolderDataset } from '../../lib/folder-dataset.ts';
 import { datasetPath } from '../../lib/paths.ts';
-import { datasetAvailable } from '../helpers/datasets.ts';
 import { Recorder, recordOfficial } from '../helpers/recorder.ts';
 
 const GENERAL_COMPACT = '0732100f-1a38-4e49-a514-c9b44c697ab5';
@@ -49,9 +48,7 @@ interface ExportOutcome {
   files?: string[];
 }
 
-const enabled = datasetAvailable('azure-cv-trees');
-
-describe.skipIf(!enabled)('official SDKs with the real engine: train, evaluate, publish, classify, export', () => {
+describe('official SDKs with the real engine: train, evaluate, publish, classify, export', () => {
   const training = new Recorder('official-training', 'compat/official-sdk-real-engine');
   const prediction = new Recorder('official-prediction', 'compat/official-sdk-real-engine');
   const outcomes: ExportOutcome[] = [];

@@ -27,6 +27,7 @@ import { predictionHandlers } from './http/handlers/training/predictions.ts';
 import { exportBundleSource, projectTransferHandlers } from './http/handlers/training/project-transfer.ts';
 import { tagHandlers } from './http/handlers/training/tags.ts';
 import { collapseSlashes } from './http/middleware/collapse-slashes.ts';
+import { imageBatchJsonLimits } from './http/middleware/read-large-json.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
 import { sendError } from './http/send.ts';
@@ -38,6 +39,7 @@ import {
   trainingOperations,
 } from './http/spec-operations.ts';
 import { InProcessJobQueue } from './jobs/job-queue.ts';
+import { ByteBudget } from './jobs/semaphore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import type { DataDirLock } from './storage/data-dir-lock.ts';
@@ -151,6 +153,7 @@ export async function createServer(
   const olderTraining = Object.entries(olderTrainingVersions).map(
     ([version, rules]) => [`/customvision/${version}/training`, rules] as const,
   );
+  const uploadBudget = new ByteBudget(config.uploadMemoryBytes);
   const trainingApi = mountApi({
     prefixes: [
       '/customvision/v3.3/training',
@@ -172,10 +175,9 @@ export async function createServer(
     key: config.trainingKey,
     uploadMaxBytes: config.limits.trainingImageBytes,
     uploadMaxFiles: config.limits.imagesPerBatch,
-    // 64 images of 6 MB in base64 (4/3 larger) plus JSON framing.
-    jsonLimits: {
-      CreateImagesFromFiles: `${Math.ceil((config.limits.imagesPerBatch * config.limits.trainingImageBytes * 4) / 3 / 1024 / 1024) + 1}mb`,
-    },
+    largeJson: { CreateImagesFromFiles: imageBatchJsonLimits(config.limits) },
+    uploadBudget,
+    urlBatches: { CreateImagesFromUrls: config.limits.imagesPerBatch * config.limits.trainingImageBytes },
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.training ? { tps: config.rateLimits.training } : undefined,
     logger,
@@ -188,6 +190,7 @@ export async function createServer(
     key: config.predictionKey,
     uploadMaxBytes: config.limits.predictionImageBytes,
     uploadMaxFiles: 1,
+    uploadBudget,
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.prediction ? { tps: config.rateLimits.prediction } : undefined,
     logger,
@@ -195,7 +198,10 @@ export async function createServer(
   for (const api of [trainingApi, predictionApi]) app.use(api.prefixes, api.router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof ApiError) {
+      if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(err.retryAfter));
+      return sendError(res, err.status, err.code, err.message);
+    }
     // Express's own client errors (e.g. a path segment that is not valid percent-encoding) carry a 4xx status.
     const status = (err as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500)

@@ -27,13 +27,26 @@ export async function readImageVariant(
   const original = await storage.blobs.get(image.contentHash);
   if (!original) return undefined;
   if (variant === 'original') return { bytes: original, contentType: CONTENT_TYPES[image.format] };
-  const key = `${image.contentHash}.${variant[0]}`;
-  let bytes = await storage.blobs.get(key);
-  if (!bytes) {
-    bytes = await renderVariant(original, VARIANT_SIZE[variant]);
-    await storage.blobs.put(key, bytes);
-  }
-  return { bytes, contentType: 'image/jpeg' };
+  return { bytes: await renderedVariant(storage, image.contentHash, original, variant), contentType: 'image/jpeg' };
+}
+
+/**
+ * The JPEG rendering of stored bytes, made once and kept under `<hash>.r` / `<hash>.t`: renderings are keyed by
+ * content, so training images and prediction images with the same bytes share them, and a link fetched again costs
+ * a file read, not a decode.
+ */
+export async function renderedVariant(
+  storage: Storage,
+  contentHash: string,
+  original: Buffer,
+  variant: Exclude<ImageVariant, 'original'>,
+): Promise<Buffer> {
+  const key = `${contentHash}.${variant[0]}`;
+  const cached = await storage.blobs.get(key);
+  if (cached) return cached;
+  const bytes = await renderVariant(original, VARIANT_SIZE[variant]);
+  await storage.blobs.put(key, bytes);
+  return bytes;
 }
 
 /** `images/<projectId>/<imageId>/<variant>`: the relative form of the paths in cvkit's signed image links. */

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import express from 'express';
-import { readImageVariant, VARIANT_SIZE } from '../domain/artifacts.ts';
-import { renderVariant } from '../imaging/inspect-image.ts';
+import { readImageVariant, renderedVariant } from '../domain/artifacts.ts';
 import type { Storage } from '../storage/types.ts';
 import { sendError, sendJson } from './send.ts';
 import type { LinkSigner } from './signed-links.ts';
@@ -48,7 +47,7 @@ export function fileRoutes(
       return;
     }
     if (variant !== 'thumbnail') return sendError(res, 404, 'NotFound', 'Unknown variant.');
-    res.type('image/jpeg').end(await renderVariant(original, VARIANT_SIZE.thumbnail));
+    res.type('image/jpeg').end(await renderedVariant(storage, prediction.contentHash, original, 'thumbnail'));
   });
   router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response) => {
     const { projectId, imageId, variant } = req.params as Record<string, string>;

@@ -1,12 +1,15 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
+import type { ByteBudget } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
 import type { VersionRules } from './api-versions.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
-import { readJson, readUploads } from './middleware/read-body.ts';
+import { FRAMING_BYTES, readJson, readUploads, refuseContentEncoding } from './middleware/read-body.ts';
+import { type LargeJsonLimits, largeJsonBody } from './middleware/read-large-json.ts';
+import { admitUpload } from './middleware/upload-budget.ts';
 import { sendEmpty, sendJson } from './send.ts';
 import type { SpecOperation } from './spec-operations.ts';
 import { bodyProblem, jsonBodySchema, validateParams } from './validate-params.ts';
@@ -26,8 +29,12 @@ export interface ApiMount {
   key: string;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
-  /** JSON body limit per operation id; `defaultJsonLimit` otherwise. */
-  jsonLimits?: Record<string, string>;
+  /** Operations whose JSON bodies carry images: streamed, long strings lifted out (readLargeJson); 1 MB for others. */
+  largeJson?: Record<string, LargeJsonLimits>;
+  /** Memory for request bodies that carry images, shared by both APIs; uploads past it are answered 429. */
+  uploadBudget?: ByteBudget;
+  /** Operations whose images are fetched from URLs, with the bytes they may hold (admitted against uploadBudget). */
+  urlBatches?: Record<string, number>;
   publicBaseUrl?: string;
   /** Token-bucket throttling per key (429 + Retry-After); none when undefined. */
   rateLimit?: { tps: number; burst?: number } | undefined;
@@ -43,6 +50,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
   const router = express.Router({ caseSensitive: false, strict: false });
   router.use(requireApiKey(m.keyHeader, m.key));
   if (m.rateLimit) router.use(rateLimit({ ...m.rateLimit, keyHeader: m.keyHeader }));
+  router.use(refuseContentEncoding);
   // Static segments before parameters, so `/projects/import` is never read as `/projects/{projectId}`.
   const ops = [...m.operations].sort((a, b) => paramCount(a.path) - paramCount(b.path));
   for (const op of ops) {
@@ -117,8 +125,17 @@ function paramCount(path: string): number {
 }
 
 function bodyReaders(op: SpecOperation, m: ApiMount) {
-  if (op.bodyTypes.includes('multipart/form-data'))
-    return [readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles })];
-  if (op.bodyTypes.includes('application/json')) return [readJson(m.jsonLimits?.[op.operationId] ?? '1mb')];
+  const admit = (maxBytes: number, fixed?: number) =>
+    m.uploadBudget ? [admitUpload(m.uploadBudget, { maxBytes, fixed })] : [];
+  if (op.bodyTypes.includes('multipart/form-data')) {
+    return [
+      ...admit(m.uploadMaxFiles * m.uploadMaxBytes + FRAMING_BYTES),
+      readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles }),
+    ];
+  }
+  const large = m.largeJson?.[op.operationId];
+  if (large) return [...admit(large.maxBytes), largeJsonBody(large)];
+  const fetched = m.urlBatches?.[op.operationId];
+  if (op.bodyTypes.includes('application/json')) return [...(fetched ? admit(fetched, fetched) : []), readJson('1mb')];
   return [];
 }

@@ -10,7 +10,10 @@ import {
 /** A hyphenated UUID in any case, as Azure accepts ids. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Each digit run can match in only one way (the fraction needs its dot), so a failed match costs linear time, and
+// values are refused past MAX_NUMBER_LENGTH before the pattern runs: no int32 or double needs more characters.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+export const MAX_NUMBER_LENGTH = 64;
 /** Ranges of the contract's integer formats: ASP.NET refuses a value its parameter type cannot hold. */
 const INTEGER_RANGE: Record<string, [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1] };
 /** Paging parameters Microsoft's swagger leaves unbounded below; a negative offset or count is never meaningful. */
@@ -65,7 +68,7 @@ function scalar(name: string, s: SpecSchema, raw: string): unknown {
     return raw.toLowerCase();
   }
   if (type === 'integer' || type === 'number') {
-    if (!(type === 'integer' ? INTEGER : NUMBER).test(raw))
+    if (raw.length > MAX_NUMBER_LENGTH || !(type === 'integer' ? INTEGER : NUMBER).test(raw))
       throw badRequest('BadRequest', `The parameter '${name}' must be a ${type}: '${clip(raw)}'.`);
     const n = Number(raw);
     const range = type === 'integer' && s.format ? INTEGER_RANGE[s.format] : undefined;

@@ -76,7 +76,7 @@ export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
   };
 }
 
-const FRAMING_BYTES = 1024 * 1024;
+export const FRAMING_BYTES = 1024 * 1024;
 
 function readMultipart(req: Request, opts: { maxBytes: number; maxFiles: number }): Promise<UploadedFile[]> {
   return new Promise((resolve, reject) => {
@@ -164,26 +164,51 @@ function readRaw(req: Readable, maxBytes: number): Promise<UploadedFile> {
 
 /** JSON bodies; a malformed document is Azure's 400 BadRequest, not a 500. */
 export function readJson(limit: string | number) {
-  const parse = express.json({ limit, strict: false, type: () => true });
+  // Never inflated: a compressed body is refused before it is read (refuseContentEncoding), and inflating one is how
+  // half a megabyte became a gigabyte of heap.
+  const parse = express.json({ limit, strict: false, type: () => true, inflate: false });
   return (req: Request, res: Response, next: NextFunction): void => {
-    const length = req.get('content-length');
-    if (!req.get('content-type') && (length === undefined || length === '0') && !req.get('transfer-encoding')) {
+    if (!hasBody(req)) {
       next();
       return;
     }
     parse(req, res, (err?: unknown) => {
-      if (!err) {
-        // Handlers walk bodies recursively (String(), JSON.stringify): a deeply nested document would overflow the
-        // stack there. The contract's bodies nest four levels at most.
-        if (nestedDeeperThan(req.body, MAX_JSON_DEPTH))
-          return next(badRequest('BadRequest', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`));
-        return next();
-      }
+      if (!err) return next(checkDepth(req.body));
       const e = err as { type?: string; status?: number; message?: string };
       if (e.type === 'entity.too.large') return next(new ApiError(413, 'BadRequest', 'The request body is too large.'));
       next(badRequest('BadRequest', `The request body is not valid JSON: ${e.message ?? 'parse error'}`));
     });
   };
+}
+
+/** A request without a content type, length or chunked body carries no JSON (Azure's clients send such POSTs). */
+export function hasBody(req: Request): boolean {
+  const length = req.get('content-length');
+  return Boolean(req.get('content-type') || (length !== undefined && length !== '0') || req.get('transfer-encoding'));
+}
+
+/**
+ * Handlers walk bodies recursively (String(), JSON.stringify): a deeply nested document would overflow the stack
+ * there. The contract's bodies nest four levels at most.
+ */
+export function checkDepth(body: unknown): ApiError | undefined {
+  return nestedDeeperThan(body, MAX_JSON_DEPTH)
+    ? badRequest('BadRequest', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`)
+    : undefined;
+}
+
+/**
+ * Azure accepts no compressed request bodies; refusing them before anything is read means no body is ever
+ * inflated (a gzip bomb of half a megabyte expands past V8's longest string).
+ */
+export function refuseContentEncoding(req: Request, res: Response, next: NextFunction): void {
+  const encoding = req.get('content-encoding')?.trim().toLowerCase();
+  if (!encoding || encoding === 'identity') {
+    next();
+    return;
+  }
+  res.setHeader('Connection', 'close');
+  next(new ApiError(415, 'BadRequest', 'Compressed request bodies (Content-Encoding) are not accepted.'));
 }
 
 const MAX_JSON_DEPTH = 32;
@@ -195,8 +220,9 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth > max) return true;
+    // Decoded image bytes (LongJsonString) are leaves: walking a Buffer would list every byte.
     for (const child of Object.values(v))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      if (child !== null && typeof child === 'object' && !ArrayBuffer.isView(child)) stack.push([child, depth + 1]);
   }
   return false;
 }

@@ -490,14 +490,52 @@ function toPrediction(r: Row): PredictionRecord {
   return { ...rec, created: new Date(rec.created) };
 }
 
+/**
+ * Stored predictions are committed in groups: every `add` made in the same turn of the event loop shares one
+ * transaction, so one WAL sync (synchronous = FULL) covers them all. One sync per prediction took 14 % of the main
+ * thread at 8 concurrent ClassifyImage clients (--cpu-prof). Each caller still resolves only after its row is durable.
+ */
 class SqlitePredictions implements PredictionStore {
+  private waiting: { p: PredictionRecord; resolve: () => void; reject: (e: unknown) => void }[] = [];
   constructor(private readonly db: Database.Database) {}
-  async add(p: PredictionRecord) {
-    this.db
-      .prepare(
-        'INSERT INTO predictions(id, project_id, iteration_id, created, application, record) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(p.id, p.projectId, p.iterationId, +p.created, p.application, JSON.stringify({ ...p, created: +p.created }));
+
+  add(p: PredictionRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ p, resolve, reject }) === 1) setImmediate(() => this.commitWaiting());
+    });
+  }
+
+  private commitWaiting() {
+    const group = this.waiting;
+    this.waiting = [];
+    const insert = this.db.prepare(
+      'INSERT INTO predictions(id, project_id, iteration_id, created, application, record) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const write = (p: PredictionRecord) =>
+      insert.run(
+        p.id,
+        p.projectId,
+        p.iterationId,
+        +p.created,
+        p.application,
+        JSON.stringify({ ...p, created: +p.created }),
+      );
+    try {
+      this.db.transaction(() => {
+        for (const { p } of group) write(p);
+      })();
+      for (const g of group) g.resolve();
+    } catch {
+      // One bad row must not fail the others: retry one by one, each with its own answer.
+      for (const g of group) {
+        try {
+          write(g.p);
+          g.resolve();
+        } catch (e) {
+          g.reject(e);
+        }
+      }
+    }
   }
   async getMany(projectId: string, ids: string[]) {
     const out: PredictionRecord[] = [];

@@ -4,6 +4,7 @@ import type { ImageCandidate, ImageCreateOutcome, RegionInput } from '../../../d
 import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
 import type { ImageRecord } from '../../../storage/types.ts';
 import type { TrainingHandlers } from '../../handler-types.ts';
+import { LongJsonString } from '../../middleware/read-large-json.ts';
 import { UUID } from '../../validate-params.ts';
 import { imageDate } from '../../wire-format.ts';
 import { type ImageLinks, tagNameMap, wireImage } from '../../wire-models.ts';
@@ -50,8 +51,12 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
       const candidates = batch.images.map((e, i): ImageCandidate => {
         const entry = asObject(e, `images[${i}]`);
         const contents = entry.contents;
-        if (typeof contents !== 'string') return { sourceUrl: str(entry.name), failure: 'ErrorSource' };
-        const bytes = decodeBase64(contents);
+        // Long contents arrive already decoded (the body reader lifts them out of the document as it streams).
+        if (contents instanceof LongJsonString && contents.tooLong)
+          return { sourceUrl: str(entry.name), bytes: Buffer.alloc(0), truncated: true };
+        if (typeof contents !== 'string' && !(contents instanceof LongJsonString))
+          return { sourceUrl: str(entry.name), failure: 'ErrorSource' };
+        const bytes = contents instanceof LongJsonString ? contents.bytes : decodeBase64(contents);
         return {
           sourceUrl: str(entry.name),
           ...(bytes
