@@ -186,20 +186,15 @@ describe.skipIf(problem !== undefined && process.env.CI !== 'true')(
       ]);
     });
 
-    it('CustomVisionTrainingClient: every method', async () => {
-      const run = await runScript('training_client.py');
+    it.each([
+      ['CustomVisionTrainingClient', 'training_client.py', 'python-training', 52],
+      ['CustomVisionPredictionClient', 'prediction_client.py', 'python-prediction', 8],
+    ] as const)('%s: every method', async (_name, script, client, methods) => {
+      const run = await runScript(script);
       expect(failures(run), run.stderr).toEqual([]);
       expect(run.exitCode).toBe(0);
-      expect(run.methods['python-training']).toHaveLength(52);
-      expect(called(run, 'python-training')).toEqual(run.methods['python-training']);
-    });
-
-    it('CustomVisionPredictionClient: every method', async () => {
-      const run = await runScript('prediction_client.py');
-      expect(failures(run), run.stderr).toEqual([]);
-      expect(run.exitCode).toBe(0);
-      expect(run.methods['python-prediction']).toHaveLength(8);
-      expect(called(run, 'python-prediction')).toEqual(run.methods['python-prediction']);
+      expect(run.methods[client]).toHaveLength(methods);
+      expect(called(run, client)).toEqual(run.methods[client]);
     });
   },
 );

@@ -38,16 +38,12 @@ function without(keys: string[], projectStatus = false) {
 }
 
 const PROJECT_ANSWERS = new Set(['GetProjects', 'GetProject', 'CreateProject', 'UpdateProject']);
-/** Added in v3.3: Image.metadata; Prediction.tagType. */
+/**
+ * Added in v3.3: Image.metadata and Prediction.tagType. Azure's own answers under older paths lack them too (the
+ * v3.0 images/urls and v3.2 predictions/query recordings) but carry most later properties (useNegativeSet and
+ * detectionParameters under v3.0, Iteration's under v3.1), so those stay.
+ */
 const SINCE_V3_3 = ['metadata', 'tagType'];
-/** Added in v3.1: Iteration's, and ProjectSettings' newer settings. */
-const SINCE_V3_1 = [
-  'originalPublishResourceId',
-  'trainingTimeInMinutes',
-  'useNegativeSet',
-  'detectionParameters',
-  'imageProcessingSettings',
-];
 
 /** v3.3 answers a batch with failed items 207 Multi-Status; earlier swaggers list 200 only. */
 const BATCHES = new Set([
@@ -69,9 +65,10 @@ export const olderTrainingVersions: Record<'v3.0' | 'v3.1' | 'v3.2', VersionRule
     missing: new Set(V3_0_MISSING),
     // v3.0's UnpublishIteration answers 200 with no body (v3.1 changed it to 204).
     status: (op, s) => (op === 'UnpublishIteration' && s === 204 ? 200 : batchesAnswer200(op, s)),
-    reshape: without([...SINCE_V3_3, ...SINCE_V3_1], true),
+    // ProjectSettings.imageProcessingSettings arrived in v3.1 (absent from the v3.0 recording's project).
+    reshape: without([...SINCE_V3_3, 'imageProcessingSettings'], true),
   },
-  // Project.status arrived in v3.2.
+  // Project.status arrived in v3.2 (the v3.0 and v3.1 recordings' projects have none).
   'v3.1': { missing: new Set(V3_1_MISSING), status: batchesAnswer200, reshape: without(SINCE_V3_3, true) },
   'v3.2': { missing: new Set(V3_2_MISSING), status: batchesAnswer200, reshape: without(SINCE_V3_3) },
 };
