@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { azureLimits, type Limits } from './domain/limits.ts';
+import type { WebhookConfig } from './domain/webhooks.ts';
 import type { LogLevel } from './logging.ts';
 
 /** Well-known development keys, used when none are configured (printed at start; never use them in production). */
@@ -25,6 +26,8 @@ export interface ServerConfig {
   /** Requests per second per API key (Azure answers 429 past its tier's rate); undefined: no limit. */
   rateLimits: { training: number | undefined; prediction: number | undefined };
   limits: Limits;
+  /** Signed POSTs when a training or an export ends (docs/configuration.md); off without a URL. */
+  webhook: WebhookConfig;
 }
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -41,6 +44,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     urlFetchTimeoutMs: 15_000,
     rateLimits: { training: undefined, prediction: undefined },
     limits: azureLimits,
+    webhook: { url: undefined, secret: undefined, maxAttempts: 6, initialDelayMs: 1_000, timeoutMs: 10_000 },
     ...overrides,
   };
 }
@@ -59,6 +63,8 @@ Options (each also an environment variable):
   --url-timeout-ms <n>    CVKIT_URL_TIMEOUT_MS    time limit of one URL import (default 15000)
   --rate-limit-training <tps>    CVKIT_RATE_LIMIT_TRAINING    429 past this many training calls/s (default off)
   --rate-limit-prediction <tps>  CVKIT_RATE_LIMIT_PREDICTION  429 past this many prediction calls/s (default off)
+  --webhook-url <url>     CVKIT_WEBHOOK_URL       POST here when a training or export ends (default off)
+  --webhook-secret <s>    CVKIT_WEBHOOK_SECRET    key of the X-Cvkit-Signature HMAC-SHA256 header
   --help
 `;
 
@@ -78,6 +84,8 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       'url-timeout-ms': { type: 'string' },
       'rate-limit-training': { type: 'string' },
       'rate-limit-prediction': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-secret': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -95,6 +103,9 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
     if (!Number.isFinite(n) || n <= 0) throw new Error(`Invalid ${what}: ${raw}`);
     return n;
   };
+  const webhookUrl = pick(values['webhook-url'], 'CVKIT_WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:\/\/[^/]/i.test(webhookUrl))
+    throw new Error(`Invalid webhook URL: ${webhookUrl} (an http or https URL)`);
   const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
   return defaultConfig({
     port,
@@ -112,6 +123,11 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
         pick(values['rate-limit-prediction'], 'CVKIT_RATE_LIMIT_PREDICTION'),
         'prediction rate limit',
       ),
+    },
+    webhook: {
+      ...defaultConfig().webhook,
+      url: webhookUrl,
+      secret: pick(values['webhook-secret'], 'CVKIT_WEBHOOK_SECRET'),
     },
   });
 }

@@ -54,7 +54,11 @@ function parse(raw: string): URL {
   return url;
 }
 
-async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<{ address: string; family: number }> {
+/** The address to connect to for `hostname`, refused when any of its addresses is private and that is not allowed. */
+export async function resolveAllowed(
+  hostname: string,
+  allowPrivate: boolean,
+): Promise<{ address: string; family: number }> {
   const host = hostname.replace(/^\[|\]$/g, '');
   let addresses: { address: string; family: number }[];
   try {
@@ -69,6 +73,14 @@ async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<
   return addresses[0]!;
 }
 
+/** A DNS lookup that answers the address already checked, so the connection cannot go anywhere else. */
+export function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+  return (_host, options, cb) => {
+    if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: unknown[]) => void)(null, [pinned]);
+    else cb(null, pinned.address, pinned.family);
+  };
+}
+
 function get(
   url: URL,
   pinned: { address: string; family: number },
@@ -76,14 +88,13 @@ function get(
   deadline: number,
 ): Promise<{ bytes: Buffer } | { redirect: string }> {
   return new Promise((resolve, reject) => {
-    const pinnedLookup: LookupFunction = (_host, options, cb) => {
-      if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: unknown[]) => void)(null, [pinned]);
-      else cb(null, pinned.address, pinned.family);
-    };
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(new UrlFetchError('timeout', 'Fetching the URL took too long.'));
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.get(url, { lookup: pinnedLookup, headers: { 'user-agent': 'cvkit-server', accept: 'image/*' } });
+    const req = client.get(url, {
+      lookup: pinnedLookup(pinned),
+      headers: { 'user-agent': 'cvkit-server', accept: 'image/*' },
+    });
     const timer = setTimeout(
       () => req.destroy(new UrlFetchError('timeout', 'Fetching the URL took too long.')),
       remaining,
