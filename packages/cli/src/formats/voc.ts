@@ -74,8 +74,8 @@ export const voc: DatasetFormat = {
     for (const [path, bytes] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (!isImagePath(path) || !path.startsWith('JPEGImages/')) continue;
       const xml = annotations.get(stem(path));
-      const size =
-        (xml && { width: Number(element(xml, 'width')), height: Number(element(xml, 'height')) }) || imageSize(bytes);
+      const declared = xml && { width: Number(element(xml, 'width')), height: Number(element(xml, 'height')) };
+      const size = declared && declared.width > 0 && declared.height > 0 ? declared : imageSize(bytes);
       if (!size?.width || !size.height) throw new DatasetFormatError(`The size of ${path} is unknown.`);
       const regions = (xml ? elements(xml, 'object') : []).map((o) => {
         const tag = element(o, 'name');
