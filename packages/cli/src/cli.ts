@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { CustomVisionError, TrainingClient } from '@cvkit/sdk';
 import { readTree, writeTree } from './file-tree.ts';
 import { formatByName, formatNames } from './formats/index.ts';
-import { migrate, succeeded } from './migrate.ts';
+import { copied, migrate, type ProjectReport, succeeded } from './migrate.ts';
 import { StateFile } from './migrate-state.ts';
 import { formatTable, type Output, terminalOutput } from './output.ts';
 import { projectKind, readProject, writeProject } from './project-dataset.ts';
@@ -110,22 +110,26 @@ async function migrateCommand(args: string[], env: NodeJS.ProcessEnv, out: Outpu
         r.images.skipped,
         r.images.failed.length,
         r.regions,
-        succeeded(r)
-          ? r.iteration
-            ? `ok, trained ${r.iteration.name}`
-            : 'ok'
-          : (r.error ?? (r.images.failed.length ? 'incomplete: rerun to retry' : 'differs from the source')),
+        outcome(r),
       ]),
     ),
   );
   for (const r of reports)
     for (const f of r.images.failed.slice(0, 20)) out.log(`  ${r.name}: image ${f.id} failed: ${f.reason}`);
-  const ok = reports.every(succeeded);
-  out.log(
-    ok ? 'Everything was copied.' : 'Not everything was copied: fix the causes above and run the same command again.',
-  );
-  if (ok && !values.train) out.log('Iterations are not copied: train each project (or rerun with --train).');
-  return ok ? 0 : 1;
+  const allCopied = reports.every(copied);
+  if (!allCopied) out.log('Not everything was copied: fix the causes above and run the same command again.');
+  else if (!reports.every(succeeded)) out.log('Everything was copied, but not every copy trained (see the table).');
+  else out.log('Everything was copied.');
+  if (allCopied && !values.train) out.log('Iterations are not copied: train each project (or rerun with --train).');
+  return reports.every(succeeded) ? 0 : 1;
+}
+
+function outcome(r: ProjectReport): string {
+  if (r.error) return r.error;
+  if (r.images.failed.length) return 'incomplete: rerun to retry';
+  if (r.mismatches.length) return 'differs from the source';
+  if (r.trainingError) return `copied; training failed: ${r.trainingError}`;
+  return r.iteration ? `ok, trained ${r.iteration.name}` : 'ok';
 }
 
 function datasetClient(values: Record<string, unknown>, env: NodeJS.ProcessEnv): TrainingClient {

@@ -4,7 +4,7 @@
  */
 export { runCli } from './cli.ts';
 export { readTree, writeTree } from './file-tree.ts';
-export { type MigrateOptions, migrate, type ProjectReport, succeeded } from './migrate.ts';
+export { copied, type MigrateOptions, migrate, type ProjectReport, succeeded } from './migrate.ts';
 export { type MigrationState, type ProjectState, StateFile } from './migrate-state.ts';
 export { collectingOutput, formatTable, type Output, terminalOutput } from './output.ts';
 export { projectKind, readProject, type WriteProjectOptions, writeProject } from './project-dataset.ts';

@@ -49,12 +49,18 @@ export interface ProjectReport {
   /** Differences between source and copy (tags, regions and metadata of every image, compared as multisets). */
   mismatches: string[];
   iteration?: TrainingModels.Iteration;
-  /** Why the project (or its training) could not be finished. */
+  /** Why the project could not be copied. */
   error?: string;
+  /** Why the copy, complete, did not train (with `train`). */
+  trainingError?: string;
+}
+
+export function copied(r: ProjectReport): boolean {
+  return !r.error && r.images.failed.length === 0 && r.mismatches.length === 0;
 }
 
 export function succeeded(r: ProjectReport): boolean {
-  return !r.error && r.images.failed.length === 0 && r.mismatches.length === 0;
+  return copied(r) && !r.trainingError;
 }
 
 /** Copies each project in turn; a failure in one is reported and the next one still runs. */
@@ -142,7 +148,7 @@ async function migrateProject(
     try {
       report.iteration = await trainCopy(to, targetId, state, stateFile, out, project.name!);
     } catch (e) {
-      report.error = `copied, but training failed: ${(e as Error).message}`;
+      report.trainingError = (e as Error).message;
     }
   }
 }
