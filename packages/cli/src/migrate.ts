@@ -275,8 +275,11 @@ async function trainCopy(
   name: string,
 ): Promise<TrainingModels.Iteration> {
   if (state.trainedIterationId) {
-    const it = await to.getIteration(projectId, state.trainedIterationId);
-    if (it.status === 'Completed') return it;
+    // A training an earlier run started (and may not have seen finish) is waited for, not started again.
+    const it = await to.getIteration(projectId, state.trainedIterationId).catch(() => undefined);
+    if (it?.status === 'Completed') return it;
+    if (it?.status === 'Training')
+      return to.waitForTraining(projectId, it.id!, { intervalMs: 1_000, timeoutMs: 6 * 3600_000 });
   }
   const started = await to.trainProject(projectId);
   state.trainedIterationId = started.id!;
