@@ -132,6 +132,13 @@ function outcome(r: ProjectReport): string {
   return r.iteration ? `ok, trained ${r.iteration.name}` : 'ok';
 }
 
+const datasetOptions = {
+  endpoint: { type: 'string' },
+  'training-key': { type: 'string' },
+  project: { type: 'string' },
+  format: { type: 'string' },
+} as const;
+
 function datasetClient(values: Record<string, unknown>, env: NodeJS.ProcessEnv): TrainingClient {
   return new TrainingClient({
     endpoint: required(values, 'endpoint', env.CUSTOM_VISION_ENDPOINT),
@@ -153,13 +160,7 @@ function lossNotice(format: ReturnType<typeof formatByName>, out: Output) {
 async function exportCommand(args: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      endpoint: { type: 'string' },
-      'training-key': { type: 'string' },
-      project: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-    },
+    options: { ...datasetOptions, out: { type: 'string' } },
   });
   const format = formatOption(values);
   const client = datasetClient(values, env);
@@ -178,14 +179,7 @@ async function exportCommand(args: string[], env: NodeJS.ProcessEnv, out: Output
 async function importCommand(args: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      endpoint: { type: 'string' },
-      'training-key': { type: 'string' },
-      project: { type: 'string' },
-      format: { type: 'string' },
-      in: { type: 'string' },
-      name: { type: 'string' },
-    },
+    options: { ...datasetOptions, in: { type: 'string' }, name: { type: 'string' } },
   });
   const format = formatOption(values);
   const client = datasetClient(values, env);

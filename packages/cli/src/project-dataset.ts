@@ -116,13 +116,7 @@ export async function writeProject(
         bytes: i.bytes,
         name: i.file,
         tagIds: i.tags.map((t) => tagIds.get(t)!),
-        regions: i.regions.map((r) => ({
-          tagId: tagIds.get(r.tag)!,
-          left: r.left,
-          top: r.top,
-          width: r.width,
-          height: r.height,
-        })),
+        regions: i.regions.map(({ tag, ...box }) => ({ ...box, tagId: tagIds.get(tag)! })),
         metadata: i.metadata,
       })),
     );
