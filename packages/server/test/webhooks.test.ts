@@ -47,7 +47,14 @@ afterEach(async () => {
 });
 afterAll(() => new Promise((r) => receiver.close(r)));
 
-async function server(opts: { allowPrivateUrls?: boolean; maxAttempts?: number; failTraining?: boolean } = {}) {
+async function server(
+  opts: { allowPrivateUrls?: boolean; maxAttempts?: number; failTraining?: boolean; failExport?: boolean } = {},
+) {
+  const engine = fakeEngine(opts.failTraining ? { failWith: 'the engine ran out of memory' } : {});
+  if (opts.failExport)
+    engine.exportModel = async () => {
+      throw new Error('no space left for the model files');
+    };
   const s = await startTestServer(
     {
       allowPrivateUrls: opts.allowPrivateUrls ?? true,
@@ -59,7 +66,7 @@ async function server(opts: { allowPrivateUrls?: boolean; maxAttempts?: number; 
         maxAttempts: opts.maxAttempts ?? 6,
       },
     },
-    opts.failTraining ? { engine: fakeEngine({ failWith: 'the engine ran out of memory' }) } : {},
+    { engine },
   );
   servers.push(s);
   return { s, trainer: new TrainingClient({ endpoint: s.url, trainingKey: TRAINING_KEY }) };
@@ -122,6 +129,19 @@ describe('webhook deliveries', () => {
     expect(verified(received[0]!)).toMatchObject({
       type: 'training.failed',
       iteration: { status: 'Failed', trainingErrorDetails: 'the engine ran out of memory' },
+    });
+  });
+
+  it('a failed export is delivered as export.failed with its error', async () => {
+    const { s, trainer } = await server({ failExport: true });
+    const { projectId, iterationId } = await trained(s, trainer);
+    await trainer.exportIteration(projectId, iterationId, { platform: 'TensorFlow' });
+    await s.server.idle();
+    expect(received.map((r) => verified(r).type)).toEqual(['training.completed', 'export.failed']);
+    expect(verified(received[1]!).export).toMatchObject({
+      platform: 'TensorFlow',
+      status: 'Failed',
+      error: 'Export failed: no space left for the model files',
     });
   });
 
