@@ -6,7 +6,7 @@
  *
  * Resumable and idempotent through a `StateFile`: see migrate-state.ts for why a rerun never duplicates anything.
  */
-import type { TrainingClient, TrainingModels } from '@cvkit/sdk';
+import { NotFoundError, type TrainingClient, type TrainingModels } from '@cvkit/sdk';
 import { type ProjectState, StateFile } from './migrate-state.ts';
 import type { Output } from './output.ts';
 import { downloadImage, mapDomain, mapLimit, type OutgoingImage, uploadLabelled } from './transfer.ts';
@@ -163,8 +163,15 @@ async function targetProject(
   name: string | undefined,
 ): Promise<string> {
   if (state.targetProjectId) {
-    await to.getProject(state.targetProjectId);
-    return state.targetProjectId;
+    const found = await to.getProject(state.targetProjectId).catch((e: unknown) => {
+      if (e instanceof NotFoundError)
+        throw new Error(
+          `the target project ${state.targetProjectId} an earlier run created is gone; ` +
+            'delete the state file (or use another --state) to copy this project again',
+        );
+      throw e;
+    });
+    return found.id!;
   }
   if (state.creating) {
     const found = (await to.getProjects()).filter((p) => p.name === state.creating);
