@@ -106,9 +106,10 @@ async function migrateProject(
   const targetId = await targetProject(from, to, project, state, stateFile, o.name);
   report.targetProjectId = targetId;
 
-  const tagIds = await copyTags(from, to, sourceId, targetId, state);
+  const sourceTags = await from.getTags(sourceId);
+  const tagIds = await copyTags(to, sourceTags, targetId, state);
   await stateFile.save();
-  const tagNames = new Map((await from.getTags(sourceId)).map((t) => [t.id!, t.name!]));
+  const tagNames = new Map(sourceTags.map((t) => [t.id!, t.name!]));
   report.tags = tagNames.size;
 
   const total = await from.getImageCount(sourceId);
@@ -199,15 +200,14 @@ async function targetProject(
 
 /** Source tag id → destination tag id; tags are matched by name, so a tag created but not recorded is found again. */
 async function copyTags(
-  from: TrainingClient,
   to: TrainingClient,
-  sourceId: string,
+  sourceTags: TrainingModels.Tag[],
   targetId: string,
   state: ProjectState,
 ): Promise<Map<string, string>> {
   const existing = new Map((await to.getTags(targetId)).map((t) => [t.name!.toLowerCase(), t.id!]));
   const known = new Set(existing.values());
-  for (const t of await from.getTags(sourceId)) {
+  for (const t of sourceTags) {
     const recorded = state.tags[t.id!];
     if (recorded && known.has(recorded)) continue;
     state.tags[t.id!] =
