@@ -182,6 +182,19 @@ describe('what the round trip keeps, in figures', () => {
     ]);
   });
 
+  it('--project imports into an existing project: tags matched by name, images it has come back as duplicates', async () => {
+    const trainer = client(server.url, TRAINING_KEY);
+    const tagsBefore = (await trainer.getTags(ids.classification!)).length;
+    const r = await cli(
+      ...['dataset', 'import', ...connection(), '--format', 'csv', '--in', join(work, 'csv-1')],
+      ...['--project', ids.classification!],
+    );
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toMatch(/0 images created, 23 already there, 0 failed/);
+    expect(await trainer.getImageCount(ids.classification!)).toBe(23);
+    expect((await trainer.getTags(ids.classification!)).length).toBe(tagsBefore);
+  });
+
   it('refuses a format of the other kind, and an unknown format, with exit code 2', async () => {
     const wrong = await cli(
       'dataset',
