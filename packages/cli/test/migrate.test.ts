@@ -121,7 +121,8 @@ async function fingerprints(trainer: TrainingClient, projectId: string) {
     .sort();
 }
 
-describe('cvkit migrate, killed midway and run again', () => {
+// Generous: the machine running the tests may be busy; a quiet one takes about 30 s in all.
+describe('cvkit migrate, killed midway and run again', { timeout: 180_000 }, () => {
   it('stops part way under SIGKILL, with some images copied and the state file saying which', async () => {
     const child = cvkit(migrateArgs());
     const done = exited(child);
