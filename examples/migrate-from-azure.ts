@@ -138,7 +138,7 @@ export async function migrate(
   );
   for (const f of images.failed.slice(0, 10)) out.log(`  failed ${f.id}: ${f.reason}`);
   out.log(report.mismatches.length ? 'The copy differs from the source (see above).' : 'The copy matches the source.');
-  if (report.error) throw new Error(report.error);
+  if (report.error || report.trainingError) throw new Error(report.error ?? `training failed: ${report.trainingError}`);
   if (!options.train) out.log('Iterations are not copied: train the new project (or run again with --train).');
   return {
     sourceProjectId: sourceId,
