@@ -21,7 +21,7 @@ const usage = `cvkit: move Custom Vision projects and datasets (Azure or cvkit)
 
   cvkit dataset export --endpoint URL --training-key KEY --project ID --format FORMAT --out DIR
   cvkit dataset import --endpoint URL --training-key KEY --format FORMAT --in DIR [--name NAME] [--project ID]
-      Formats: classification ${'folders, csv'}; object detection ${'coco, yolo, voc'}.
+      Formats: classification folders, csv; object detection coco, yolo, voc.
 
 Environment: CUSTOM_VISION_ENDPOINT / CUSTOM_VISION_TRAINING_KEY stand for --endpoint / --training-key
 (and for the migration source).
