@@ -169,7 +169,10 @@ async function exportCommand(args: string[], env: NodeJS.ProcessEnv, out: Output
   const kind = await projectKind(client, projectId);
   if (kind !== format.kind)
     throw new UsageError(`Project ${projectId} is ${kind}; ${format.name} holds ${format.kind} datasets.`);
-  const dataset = await readProject(client, projectId, (d, t) => out.progress('Downloading images', d, t));
+  // One line per 64 images (an upload batch) is enough in a log.
+  const dataset = await readProject(client, projectId, (d, t) => {
+    if (d % 64 === 0 || d === t) out.progress('Downloading images', d, t);
+  });
   await writeTree(dir, format.write(dataset));
   out.log(`Exported ${dataset.images.length} images and ${dataset.tags.length} tags as ${format.name} to ${dir}`);
   lossNotice(format, out);
