@@ -15,6 +15,7 @@ import { ProjectService } from './domain/projects.ts';
 import { SmartLabeler } from './domain/smart-labeler.ts';
 import { TagService } from './domain/tags.ts';
 import { TrainingService } from './domain/training.ts';
+import { WebhookService } from './domain/webhooks.ts';
 import { apiPage } from './http/api-page.ts';
 import { olderTrainingVersions } from './http/api-versions.ts';
 import { fileRoutes } from './http/file-routes.ts';
@@ -53,7 +54,7 @@ export interface CvkitServer {
   logger: Logger;
   /** The ML engine behind training and prediction. */
   engine: ClassifierEngine;
-  /** Resolves when background jobs queued so far (training) have finished. */
+  /** Resolves when background jobs queued so far (training, exports) and their webhook deliveries have finished. */
   idle(): Promise<void>;
   /** Starts listening; resolves with the base URL (e.g. http://127.0.0.1:3000). */
   listen(): Promise<string>;
@@ -91,7 +92,9 @@ export async function createServer(
   const images = new ImageService(storage, projects, config.limits, async (projectId, iterationId) => {
     await iterations.get(projectId, iterationId);
   });
-  const training = new TrainingService(storage, projects, engine, queue, config.limits, logger);
+  // Loopback and private receivers follow the URL-import setting (allowed for tests and development only).
+  const webhooks = new WebhookService(config.webhook, config.allowPrivateUrls, logger);
+  const training = new TrainingService(storage, projects, engine, queue, config.limits, logger, webhooks);
   const predictions = new PredictionService(storage, iterations, engine, config.limits);
   const recovered = await training.recoverInterrupted();
   if (recovered) logger.warn('marked interrupted trainings as Failed', { iterations: recovered });
@@ -121,7 +124,7 @@ export async function createServer(
     fetchPolicy: deps.urlPolicy,
     logger,
   });
-  const exportService = new ExportService(storage, iterations, engine, queue, logger);
+  const exportService = new ExportService(storage, iterations, engine, queue, logger, webhooks);
   await exportService.recoverInterrupted();
   const interruptedImports = await transfer.recoverInterrupted();
   if (interruptedImports) logger.warn('marked interrupted project imports as Failed', { projects: interruptedImports });
@@ -216,7 +219,10 @@ export async function createServer(
     storage,
     logger,
     engine,
-    idle: () => queue.drain(),
+    idle: async () => {
+      await queue.drain();
+      await webhooks.idle();
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, () => {
@@ -245,6 +251,7 @@ export async function createServer(
       }),
     close: async () => {
       await queue.drain();
+      await webhooks.close();
       await transfer.close();
       if (server) {
         server.closeAllConnections?.();

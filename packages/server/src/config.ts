@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { azureLimits, type Limits } from './domain/limits.ts';
+import type { WebhookConfig } from './domain/webhooks.ts';
 import type { LogLevel } from './logging.ts';
 
 /** Well-known development keys, used when none are configured (printed at start; never use them in production). */
@@ -27,6 +28,8 @@ export interface ServerConfig {
   /** Bytes of image-carrying request bodies held at once (uploads, base64 batches, URL batches); 429 past it. */
   uploadMemoryBytes: number;
   limits: Limits;
+  /** Signed POSTs when a training or an export ends (docs/configuration.md); off without a URL. */
+  webhook: WebhookConfig;
 }
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -44,6 +47,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     rateLimits: { training: undefined, prediction: undefined },
     uploadMemoryBytes: 1024 * 1024 * 1024,
     limits: azureLimits,
+    webhook: { url: undefined, secret: undefined, maxAttempts: 6, initialDelayMs: 1_000, timeoutMs: 10_000 },
     ...overrides,
   };
 }
@@ -64,6 +68,8 @@ Options (each also an environment variable):
   --rate-limit-training <tps>    CVKIT_RATE_LIMIT_TRAINING    429 past this many training calls/s (default off)
   --rate-limit-prediction <tps>  CVKIT_RATE_LIMIT_PREDICTION  429 past this many prediction calls/s (default off)
   --upload-memory-mb <n>  CVKIT_UPLOAD_MEMORY_MB  image uploads held at once, in MiB; 429 past it (default 1024)
+  --webhook-url <url>     CVKIT_WEBHOOK_URL       POST here when a training or export ends (default off)
+  --webhook-secret <s>    CVKIT_WEBHOOK_SECRET    key of the X-Cvkit-Signature HMAC-SHA256 header
   --help
 `;
 
@@ -84,6 +90,8 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       'rate-limit-training': { type: 'string' },
       'rate-limit-prediction': { type: 'string' },
       'upload-memory-mb': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-secret': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -101,6 +109,9 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
     if (!Number.isFinite(n) || n <= 0) throw new Error(`Invalid ${what}: ${raw}`);
     return n;
   };
+  const webhookUrl = pick(values['webhook-url'], 'CVKIT_WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:\/\/[^/]/i.test(webhookUrl))
+    throw new Error(`Invalid webhook URL: ${webhookUrl} (an http or https URL)`);
   const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
   const uploadMemory = positive(pick(values['upload-memory-mb'], 'CVKIT_UPLOAD_MEMORY_MB'), 'upload memory');
   return defaultConfig({
@@ -120,6 +131,11 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
         pick(values['rate-limit-prediction'], 'CVKIT_RATE_LIMIT_PREDICTION'),
         'prediction rate limit',
       ),
+    },
+    webhook: {
+      ...defaultConfig().webhook,
+      url: webhookUrl,
+      secret: pick(values['webhook-secret'], 'CVKIT_WEBHOOK_SECRET'),
     },
   });
 }

@@ -8,6 +8,7 @@ import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
+import type { JobEvents } from './webhooks.ts';
 
 export interface TrainOptions {
   trainingType?: 'Regular' | 'Advanced' | undefined;
@@ -32,6 +33,7 @@ export class TrainingService {
     private readonly queue: JobQueue,
     private readonly limits: Limits,
     private readonly logger: Logger,
+    private readonly events?: JobEvents,
   ) {}
 
   async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
@@ -194,7 +196,7 @@ export class TrainingService {
       await this.storage.blobs.put(modelKey, trained.model);
       await this.storage.blobs.put(evaluationKey, trained.evaluation);
       const now = new Date();
-      await this.storage.iterations.update({
+      const completed: IterationRecord = {
         ...iteration,
         status: 'Completed',
         progress: 1,
@@ -210,7 +212,9 @@ export class TrainingService {
         ),
         modelKey,
         evaluationKey,
-      });
+      };
+      await this.storage.iterations.update(completed);
+      this.events?.trainingFinished(completed);
       this.logger.info('training completed', {
         projectId: project.id,
         iterationId: iteration.id,
@@ -223,12 +227,14 @@ export class TrainingService {
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
-      await this.storage.iterations.update({
+      const failed: IterationRecord = {
         ...iteration,
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: clientDetails(e),
-      });
+      };
+      await this.storage.iterations.update(failed);
+      this.events?.trainingFinished(failed);
     }
   }
 }

@@ -103,7 +103,11 @@ function parse(raw: string): URL {
   return url;
 }
 
-async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<{ address: string; family: number }> {
+/** The address to connect to for `hostname`, refused when any of its addresses is private and that is not allowed. */
+export async function resolveAllowed(
+  hostname: string,
+  allowPrivate: boolean,
+): Promise<{ address: string; family: number }> {
   const host = hostname.replace(/^\[|\]$/g, '');
   let addresses: { address: string; family: number }[];
   try {
@@ -118,6 +122,14 @@ async function resolveAllowed(hostname: string, allowPrivate: boolean): Promise<
   return addresses[0]!;
 }
 
+/** A DNS lookup that answers the address already checked, so the connection cannot go anywhere else. */
+export function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+  return (_host, options, cb) => {
+    if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: unknown[]) => void)(null, [pinned]);
+    else cb(null, pinned.address, pinned.family);
+  };
+}
+
 function get(
   url: URL,
   pinned: { address: string; family: number },
@@ -126,10 +138,6 @@ function get(
   signal?: AbortSignal,
 ): Promise<{ bytes: Buffer } | { redirect: string }> {
   return new Promise((resolve, reject) => {
-    const pinnedLookup: LookupFunction = (_host, options, cb) => {
-      if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: unknown[]) => void)(null, [pinned]);
-      else cb(null, pinned.address, pinned.family);
-    };
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(timeoutError());
     if (signal?.aborted) return reject(abortedError());
@@ -137,7 +145,7 @@ function get(
     // agent: false gives this hop its own connection, which `finish` destroys; a pooled one could outlive the call.
     const req = client.get(url, {
       agent: false,
-      lookup: pinnedLookup,
+      lookup: pinnedLookup(pinned),
       headers: { 'user-agent': 'cvkit-server', accept: 'image/*', connection: 'close' },
     });
     let settled = false;
