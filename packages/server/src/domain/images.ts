@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
-import { type FetchPolicy, fetchImageUrl, UrlFetchError } from '../net/fetch-image-url.ts';
+import { inspectImage } from '../imaging/inspect-image.ts';
+import { type FetchPolicy, fetchImageUrl } from '../net/fetch-image-url.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
 import { badRequest, imageNotFound, iterationNotFound } from './errors.ts';
+import { imageEntryStatus, urlEntryStatus } from './library-errors.ts';
 import type { Limits } from './limits.ts';
 import { parseMetadataFilter } from './metadata-filter.ts';
 import type { ProjectService } from './projects.ts';
@@ -95,11 +96,9 @@ export class ImageService {
       try {
         return { ...base, bytes: await fetchImageUrl(e.url, fetching.policy) };
       } catch (err) {
-        if (!(err instanceof UrlFetchError)) throw err;
-        return {
-          ...base,
-          failure: err.reason === 'too-large' ? ('ErrorImageSize' as const) : ('ErrorSource' as const),
-        };
+        const failure = urlEntryStatus(err);
+        if (!failure) throw err;
+        return { ...base, failure };
       }
     });
     return this.create(projectId, candidates, batch);
@@ -187,8 +186,9 @@ export class ImageService {
         });
         inspected.push({ index, hash: sha256(c.bytes!), bytes: c.bytes!, ...info, tagIds, regions });
       } catch (e) {
-        if (!(e instanceof UnsupportedImageError)) throw e;
-        outcome.status = e.reason === 'dimensions' ? 'ErrorImageSize' : 'ErrorImageFormat';
+        const status = imageEntryStatus(e);
+        if (!status) throw e;
+        outcome.status = status;
       }
     }
 

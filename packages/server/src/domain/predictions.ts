@@ -1,9 +1,10 @@
-import { decodableBytes, inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
-import { type ClassifierEngine, UndecodableImageError } from '../ml/classifier-engine.ts';
+import { decodableBytes, inspectImage } from '../imaging/inspect-image.ts';
+import type { ClassifierEngine } from '../ml/classifier-engine.ts';
 import type { IterationRecord, PredictionQuery, PredictionRecord, Storage } from '../storage/types.ts';
 import { badRequest, notFound, projectNotFound } from './errors.ts';
 import { sha256 } from './images.ts';
 import type { IterationService } from './iterations.ts';
+import { imageRequestError } from './library-errors.ts';
 import type { Limits } from './limits.ts';
 
 export interface PredictOptions {
@@ -58,17 +59,14 @@ export class PredictionService {
         { fullDecode: false },
       );
     } catch (e) {
-      if (!(e instanceof UnsupportedImageError)) throw e;
-      if (e.reason === 'dimensions') throw badRequest('BadRequestImageDimensions', e.message);
-      throw badRequest('BadRequestImageFormat', e.message);
+      throw imageRequestError(e) ?? e;
     }
     const model = await this.iterations.model(iteration);
     let probabilities: Awaited<ReturnType<ClassifierEngine['predict']>>;
     try {
       probabilities = await this.engine.predict(model, await decodableBytes(bytes));
     } catch (e) {
-      if (e instanceof UndecodableImageError) throw badRequest('BadRequestImageFormat', e.message);
-      throw e;
+      throw imageRequestError(e) ?? e;
     }
     const byId = new Map(iteration.tags.map((t) => [t.id, t]));
     const record: PredictionRecord = {

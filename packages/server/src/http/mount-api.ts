@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
+import { badRequest, noSuchOperation, notImplemented } from '../domain/errors.ts';
 import type { ByteBudget } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
 import type { VersionRules } from './api-versions.ts';
@@ -62,7 +62,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
     const params = (req: Request, res: Response, next: NextFunction) => {
       try {
         const rules = m.versions?.[req.baseUrl.toLowerCase()];
-        if (rules?.missing.has(op.operationId)) throw new ApiError(404, 'NotFound', 'No such operation.');
+        if (rules?.missing.has(op.operationId)) throw noSuchOperation();
         res.locals.versionRules = rules;
         const query = new URL(req.originalUrl, 'http://x').searchParams;
         res.locals.params = validateParams(op, req.params as Record<string, string>, query);
@@ -115,9 +115,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
     });
   }
   // Unknown paths under the API answer Azure-style, after auth, rather than falling through to other routers.
-  router.use((_req: Request, _res: Response, next: NextFunction) =>
-    next(new ApiError(404, 'NotFound', 'No such operation.')),
-  );
+  router.use((_req: Request, _res: Response, next: NextFunction) => next(noSuchOperation()));
   return { prefixes: m.prefixes, router };
 }
 

@@ -3,13 +3,15 @@
  * tools write: uncompressed 24- and 32-bit, 8-bit palettes, and 16/32-bit BI_BITFIELDS, bottom-up or top-down.
  * Returns RGB pixels for sharp's raw input.
  */
+import { ServerLibraryError } from '../errors.ts';
+
 export interface RawRgb {
   data: Buffer;
   width: number;
   height: number;
 }
 
-export class BmpError extends Error {}
+export class BmpError extends ServerLibraryError {}
 
 /** Everything needed to walk the pixels, read and checked from the headers alone. */
 interface BmpLayout {

@@ -1,4 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { ServerLibraryError } from '../errors.ts';
 import { BmpError, checkBmp } from './bmp.ts';
 import { decodeBmpOffThread } from './bmp-pool.ts';
 
@@ -11,7 +12,7 @@ export interface InspectedImage {
   height: number;
 }
 
-export class UnsupportedImageError extends Error {
+export class UnsupportedImageError extends ServerLibraryError {
   constructor(
     readonly reason: 'format' | 'dimensions' | 'corrupt',
     message: string,

@@ -1,3 +1,4 @@
+import { ServerLibraryError } from '../errors.ts';
 import type { ClassificationType, TagType } from '../storage/types.ts';
 
 /**
@@ -73,7 +74,7 @@ export interface ExportTarget {
   iterationId: string;
 }
 
-export class UnsupportedExportError extends Error {
+export class UnsupportedExportError extends ServerLibraryError {
   constructor(message: string) {
     super(message);
     this.name = 'UnsupportedExportError';
@@ -81,7 +82,7 @@ export class UnsupportedExportError extends Error {
 }
 
 /** The engine could not decode an image it was given (truncated or corrupt data that passed the header check). */
-export class UndecodableImageError extends Error {
+export class UndecodableImageError extends ServerLibraryError {
   constructor(message: string) {
     super(message);
     this.name = 'UndecodableImageError';

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { ServerLibraryError } from '../errors.ts';
 import { Semaphore } from '../jobs/semaphore.ts';
 import { isPublicAddress } from './address-policy.ts';
 
@@ -12,7 +13,7 @@ export interface FetchPolicy {
   maxRedirects: number;
 }
 
-export class UrlFetchError extends Error {
+export class UrlFetchError extends ServerLibraryError {
   constructor(
     readonly reason: 'invalid' | 'forbidden' | 'unreachable' | 'status' | 'timeout' | 'too-large',
     message: string,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { sendError } from '../send.ts';
+import { unauthorized } from '../../domain/errors.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -25,6 +25,6 @@ export function requireApiKey(header: string, key: string) {
       return;
     }
     res.statusMessage = 'Access Denied';
-    sendError(res, 401, 'Unauthorized', 'Access denied due to invalid subscription key or wrong API endpoint.');
+    next(unauthorized());
   };
 }

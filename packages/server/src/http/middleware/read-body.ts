@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { ApiError, badRequest } from '../../domain/errors.ts';
+import { type ApiError, badRequest, compressedBody, payloadTooLarge } from '../../domain/errors.ts';
 import type { UploadedFile } from '../handler-types.ts';
 
 /** The slice of busboy's API used here (the package ships no types). */
@@ -42,7 +42,7 @@ export function readUploads(opts: { maxBytes: number; maxFiles: number }) {
     const tooLarge = () => {
       // Answer at once and drop the connection after the answer: what is left of the body is never read.
       res.setHeader('Connection', 'close');
-      return new ApiError(413, 'BadRequestImageSizeBytes', `The request body is larger than ${maxTotal} bytes.`);
+      return payloadTooLarge('BadRequestImageSizeBytes', `The request body is larger than ${maxTotal} bytes.`);
     };
     if (Number(req.get('content-length') ?? 0) > maxTotal) {
       next(tooLarge());
@@ -175,7 +175,7 @@ export function readJson(limit: string | number) {
     parse(req, res, (err?: unknown) => {
       if (!err) return next(checkDepth(req.body));
       const e = err as { type?: string; status?: number; message?: string };
-      if (e.type === 'entity.too.large') return next(new ApiError(413, 'BadRequest', 'The request body is too large.'));
+      if (e.type === 'entity.too.large') return next(payloadTooLarge('BadRequest', 'The request body is too large.'));
       next(badRequest('BadRequest', `The request body is not valid JSON: ${e.message ?? 'parse error'}`));
     });
   };
@@ -208,7 +208,7 @@ export function refuseContentEncoding(req: Request, res: Response, next: NextFun
     return;
   }
   res.setHeader('Connection', 'close');
-  next(new ApiError(415, 'BadRequest', 'Compressed request bodies (Content-Encoding) are not accepted.'));
+  next(compressedBody());
 }
 
 const MAX_JSON_DEPTH = 32;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, badRequest } from '../../domain/errors.ts';
+import { type ApiError, badRequest, payloadTooLarge } from '../../domain/errors.ts';
 import { checkDepth, hasBody } from './read-body.ts';
 
 /**
@@ -59,7 +59,7 @@ export function readLargeJson(stream: Readable, limits: LargeJsonLimits): Promis
       stream.off('data', onData);
       reject(e);
     };
-    const tooLarge = () => new ApiError(413, 'BadRequest', 'The request body is too large.');
+    const tooLarge = () => payloadTooLarge('BadRequest', 'The request body is too large.');
     const emit = (b: Buffer) => {
       documentBytes += b.length;
       if (documentBytes > limits.maxDocumentBytes) return fail(tooLarge());

@@ -2,7 +2,8 @@ import type { TrainingModels } from '@cvkit/api-types';
 import { findDomain } from '../../../domain/domain-catalog.ts';
 import { badRequest } from '../../../domain/errors.ts';
 import type { RegionInput } from '../../../domain/images.ts';
-import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
+import { urlRequestError } from '../../../domain/library-errors.ts';
+import { fetchImageUrl } from '../../../net/fetch-image-url.ts';
 import type { HandlerContext, TrainingHandlers } from '../../handler-types.ts';
 import {
   tagNameMap,
@@ -34,9 +35,7 @@ export async function imageFromUrlBody(
   try {
     return await fetchImageUrl(url, { ...d.urlPolicy, maxBytes });
   } catch (e) {
-    if (!(e instanceof UrlFetchError)) throw e;
-    if (e.reason === 'too-large') throw badRequest('BadRequestImageSizeBytes', e.message);
-    throw badRequest('BadRequestImageUrl', e.message);
+    throw urlRequestError(e) ?? e;
   }
 }
 
