@@ -61,6 +61,21 @@ export {
   type OnnxFeatureModelOptions,
   type OnnxFlavor,
 } from './onnx/export-onnx.ts';
+export { appendStockBackbone, buildStockClassifier, type StockClassifierOptions } from './stock/classifier.ts';
+export { appendTfjsNodes, StockGraphBuilder } from './stock/from-tfjs.ts';
+export type { StockGraph, StockNode, StockValue } from './stock/graph.ts';
+export {
+  type BuiltTensorFlowModel,
+  buildTensorFlowModel,
+  exportTensorFlow,
+  TENSORFLOW_FLAVORS,
+  type TensorFlowExportOptions,
+  type TensorFlowFlavor,
+  TF_INPUT_NAME,
+  TF_OUTPUT_NAME,
+  tensorFlowFlavor,
+} from './tensorflow/export-tensorflow.ts';
+export { encodeGraphDef } from './tensorflow/graph-def.ts';
 export {
   type BuiltTfjsModel,
   buildTfjsGraphModel,
@@ -70,4 +85,5 @@ export {
   type TfjsExportOptions,
 } from './tfjs/export-tfjs.ts';
 export type { TfjsGraphArtifacts, TfjsWeightSpec } from './tfjs/graph-def.ts';
+export { encodeTflite, type TfliteWriteOptions } from './tflite/tflite-writer.ts';
 export type { ExportFile, ExportSource, HeadActivation, LinearHead, TfjsGraphBackbone } from './types.ts';

@@ -9,7 +9,7 @@ import {
   embedViews,
   exportDocker,
   exportOnnx,
-  exportTfjs,
+  exportTensorFlow,
   getBackboneWithRuntime,
   type Head,
   HeadFormatError,
@@ -134,7 +134,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
 
   return {
     exportPlatforms: {
-      TensorFlow: [null, 'TensorFlowNormal'],
+      TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite', 'TensorFlowLiteFloat16', 'TensorFlowJs'],
       ONNX: [null, 'ONNX12'],
       DockerFile: [null, 'Linux', 'ARM'],
     },
@@ -219,8 +219,8 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
           head: linearHeadFromTrained(head, labels),
           iterationId: target.iterationId,
         };
-        if (target.platform === 'TensorFlow' && (target.flavor === null || target.flavor === 'TensorFlowNormal'))
-          return await exportTfjs(source);
+        if (target.platform === 'TensorFlow' && target.flavor !== 'TensorFlowSavedModel')
+          return await exportTensorFlow({ ...source, flavor: target.flavor });
         if (target.platform === 'DockerFile' && target.flavor !== 'Windows')
           return await exportDocker({ ...source, flavor: target.flavor === 'ARM' ? 'ARM' : 'Linux' });
         if (target.platform === 'ONNX' && target.flavor !== 'ONNX10')
