@@ -30,6 +30,17 @@
  * 'ONNX10' (ONNX 1.0, opset 1) throws InvalidExportOptionsError. Errors are ExportError
  * subclasses with a `code` (see errors.ts). README.md beside this file has the details.
  */
+
+export {
+  type BuiltCoreMlModel,
+  buildCoreMlModel,
+  COREML_CLASS_LABEL_OUTPUT,
+  COREML_INPUT_NAME,
+  COREML_PROBABILITIES_OUTPUT,
+  type CoreMlExportOptions,
+  exportCoreMl,
+} from './coreml/export-coreml.ts';
+export { encodeMlModel, type MlModelOptions } from './coreml/mlmodel-writer.ts';
 export {
   DOCKER_MODEL_DIR,
   type DockerExportOptions,

@@ -10,7 +10,6 @@
  * (the TensorFlow / TFLite scripts: Pillow resize of the whole image, BGR), the server's tag on every photo the
  * server is sure about (≥ 0.9).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +23,7 @@ import {
 } from '../../src/export/index.ts';
 import { argmax, type Dataset, trainServerHead } from './consumers/dataset-heads.ts';
 import { microsoftTensorFlowInput, reverseChannels } from './consumers/tensorflow-sample.ts';
+import { AZURE_EXPORTS_DIR, azureExport, sha1 } from './helpers/azure-exports.ts';
 import { loadRepoDataset } from './helpers/datasets.ts';
 import {
   InProcessClassifier,
@@ -31,7 +31,6 @@ import {
   loadMidBackbone,
   maxAbsDiff,
   preprocess,
-  REPO_ROOT,
   randomHead,
   syntheticImages,
 } from './helpers/fixtures.ts';
@@ -45,14 +44,8 @@ const FLOAT16 = 3e-2;
 const CONFIDENT = 0.9;
 const FEATURE_DIM = 1792;
 const SIZE = 224;
-const AZURE_DIR = path.join(REPO_ROOT, 'packages/ml/test/fixtures/azure-exports');
 const measured: string[] = [];
 
-function joinedFixture(name: string): Uint8Array {
-  return new Uint8Array(Buffer.concat([0, 1].map((i) => readFileSync(path.join(AZURE_DIR, `${name}.part${i}`)))));
-}
-
-const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 const file = (files: ExportFile[], name: string) => {
   const found = files.find((f) => f.path === name);
   if (!found) throw new Error(`no ${name} in ${files.map((f) => f.path)}`);
@@ -94,11 +87,11 @@ afterAll(() => {
 });
 
 describe("Azure's own TensorFlow exports, through the same harness", () => {
-  const labels = readFileSync(path.join(AZURE_DIR, 'labels.txt'), 'utf8').trim().split('\n');
+  const labels = readFileSync(path.join(AZURE_EXPORTS_DIR, 'labels.txt'), 'utf8').trim().split('\n');
 
   it('LiteRT runs model.tflite and OpenCV model.pb: Placeholder [1,227,227,3] → loss [1,7], the same numbers, the right fruit', async () => {
-    const tflite = joinedFixture('model.tflite');
-    const pb = joinedFixture('model.pb');
+    const tflite = azureExport('model.tflite');
+    const pb = azureExport('model.pb');
     expect(sha1(tflite)).toBe('2919b56069a09b933f259c61588656b506974d19');
     expect(sha1(pb)).toBe('281affb743cf95cbaee43cbc5c3962adeb3c4d12');
     const lite = await LiteRtModel.load(tflite);

@@ -7,6 +7,7 @@ import {
   type EmbedRuntime,
   type EngineInfo,
   embedViews,
+  exportCoreMl,
   exportDocker,
   exportOnnx,
   exportTensorFlow,
@@ -135,6 +136,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
   return {
     exportPlatforms: {
       TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite', 'TensorFlowLiteFloat16', 'TensorFlowJs'],
+      CoreML: [null, 'CoreMLFloat16'],
       ONNX: [null, 'ONNX12'],
       DockerFile: [null, 'Linux', 'ARM'],
     },
@@ -221,6 +223,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
         };
         if (target.platform === 'TensorFlow' && target.flavor !== 'TensorFlowSavedModel')
           return await exportTensorFlow({ ...source, flavor: target.flavor });
+        if (target.platform === 'CoreML') return await exportCoreMl({ ...source, flavor: target.flavor });
         if (target.platform === 'DockerFile' && target.flavor !== 'Windows')
           return await exportDocker({ ...source, flavor: target.flavor === 'ARM' ? 'ARM' : 'Linux' });
         if (target.platform === 'ONNX' && target.flavor !== 'ONNX10')
