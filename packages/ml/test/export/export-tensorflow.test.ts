@@ -188,6 +188,8 @@ describe('cvkit TensorFlow exports (TensorFlowNormal, TensorFlowLite, TensorFlow
     expect(attrType(placeholders[0]!.attrs.get('dtype'))).toBe(1);
     expect(attrShape(placeholders[0]!.attrs.get('shape'))).toEqual([-1, SIZE, SIZE, 3]);
     expect(sinkNodes(nodes)).toEqual(['loss']);
+    // Microsoft's Android sample subtracts mean pixel values unless some op name contains data_bn or BatchNorm1.
+    expect(nodes.some((n) => n.name.includes('data_bn'))).toBe(true);
     for (const c of nodes.filter((n) => n.op === 'Const')) {
       const tensor = attrTensor(c.attrs.get('value'))!;
       const count = tensor.shape.reduce((a, d) => a * d, 1);

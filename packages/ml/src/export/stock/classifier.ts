@@ -102,7 +102,9 @@ export function appendStockBackbone(
       dilations: [1, 1],
       padding: 'VALID',
       activation: 'none',
-      out: { name: b.name(`cvkit/${channelOrder.toLowerCase()}_to_backbone_input`), shape: [...input.shape] },
+      // Microsoft's Android sample subtracts ImageNet means from the pixels unless an op name contains `data_bn`
+      // (its "data normalization layer" test): this layer is that normalization, so it carries the name.
+      out: { name: b.name('data_bn'), shape: [...input.shape] },
     });
   }
   const inputNode = resolveInputNode(graph, nodes[0]!, backbone.inputNode);

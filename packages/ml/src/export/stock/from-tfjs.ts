@@ -11,6 +11,7 @@
  */
 import { InvalidBackboneError, UnsupportedOpError } from '../errors.ts';
 import { NodeAttrs, parseInputRef, type TfjsGraphDef, type TfjsNodeDef } from '../tfjs/graph-def.ts';
+import { convertInPostOrder } from '../tfjs/walk.ts';
 import { type DecodedWeight, decodeWeight, elementCount, type StoredWeight } from '../tfjs/weights.ts';
 import {
   type FusedActivation,
@@ -89,33 +90,7 @@ class TfjsToStock {
 
   /** Post-order, iteratively (graphs are deep). */
   convert(name: string): Value {
-    const stack: { name: string; expanded: boolean }[] = [{ name, expanded: false }];
-    const onPath = new Set<string>();
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (this.values.has(top.name)) {
-        stack.pop();
-        continue;
-      }
-      const node = this.byName.get(top.name);
-      if (!node) throw new InvalidBackboneError(`graph has no node '${top.name}'`);
-      if (!top.expanded) {
-        top.expanded = true;
-        onPath.add(top.name);
-        if (node.op === 'Placeholder') continue;
-        for (const input of node.input ?? []) {
-          const ref = parseInputRef(input);
-          if (ref.control) continue;
-          if (onPath.has(ref.node)) throw new InvalidBackboneError(`graph has a cycle through '${ref.node}'`);
-          if (!this.values.has(ref.node)) stack.push({ name: ref.node, expanded: false });
-        }
-        continue;
-      }
-      stack.pop();
-      onPath.delete(top.name);
-      this.values.set(top.name, this.node(node));
-    }
-    return this.values.get(name)!;
+    return convertInPostOrder(this.byName, name, this.values, (node) => this.node(node));
   }
 
   private dataInputs(node: TfjsNodeDef): Value[] {

@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { float16ToFloat32 } from '../../../src/export/tfjs/weights.ts';
 import { REPO_ROOT } from './fixtures.ts';
 
 const PROTO = path.join(REPO_ROOT, 'packages/ml/src/export/coreml/proto/CoreML.proto');
@@ -30,22 +31,13 @@ interface Blob {
   data: Float64Array;
 }
 
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (mantissa / 1024);
-  if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + mantissa / 1024);
-}
-
 /** WeightParams → values (floatValue, or float16Value as little-endian halves). */
 export function weightValues(params: Decoded): Float64Array {
   if (params?.floatValue?.length) return Float64Array.from(params.floatValue as number[]);
   const bytes = params?.float16Value as number[] | undefined;
   if (bytes?.length) {
     const out = new Float64Array(bytes.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
+    for (let i = 0; i < out.length; i++) out[i] = float16ToFloat32(bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
     return out;
   }
   throw new Error('weights with neither floatValue nor float16Value');
