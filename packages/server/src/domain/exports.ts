@@ -11,8 +11,15 @@ import type { JobEvents } from './webhooks.ts';
 
 /** Flavors each platform may take in ExportIteration (Azure's pairing); null is the platform's default. */
 const FLAVORS: Record<string, (string | null)[]> = {
-  CoreML: [null],
-  TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite'],
+  CoreML: [null, 'CoreMLFloat16'],
+  TensorFlow: [
+    null,
+    'TensorFlowNormal',
+    'TensorFlowLite',
+    'TensorFlowLiteFloat16',
+    'TensorFlowJs',
+    'TensorFlowSavedModel',
+  ],
   DockerFile: [null, 'Linux', 'Windows', 'ARM'],
   ONNX: [null, 'ONNX10', 'ONNX12'],
   VAIDK: [null],
@@ -38,7 +45,12 @@ export class ExportService {
     return this.storage.exports.list(projectId, iterationId);
   }
 
-  async start(projectId: string, iterationId: string, platform: string, flavor: string | null): Promise<ExportRecord> {
+  async start(
+    projectId: string,
+    iterationId: string,
+    platform: string,
+    requested: string | null,
+  ): Promise<ExportRecord> {
     const it = await this.iterations.get(projectId, iterationId);
     if (it.status === 'Training') throw badRequest('BadRequestExportWhileTraining', 'The iteration is still training.');
     if (it.status !== 'Completed')
@@ -51,8 +63,12 @@ export class ExportService {
       );
     if (!domain.exportablePlatforms.includes(platform))
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
-    if (!(FLAVORS[platform] ?? [null]).includes(flavor))
-      throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${flavor}.`);
+    // Flavor names are matched case-insensitively (Microsoft's samples spell both TensorFlowJs and TensorFlowjs).
+    const flavor = (FLAVORS[platform] ?? [null]).find(
+      (f) => f === requested || f?.toLowerCase() === requested?.toLowerCase(),
+    );
+    if (flavor === undefined)
+      throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${requested}.`);
     if (!this.engine.exportPlatforms[platform]?.includes(flavor))
       throw badRequest(
         'BadRequestNotSupported',

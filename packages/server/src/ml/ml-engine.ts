@@ -7,9 +7,10 @@ import {
   type EmbedRuntime,
   type EngineInfo,
   embedViews,
+  exportCoreMl,
   exportDocker,
   exportOnnx,
-  exportTfjs,
+  exportTensorFlow,
   getBackboneWithRuntime,
   type Head,
   HeadFormatError,
@@ -139,7 +140,8 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
 
   return {
     exportPlatforms: {
-      TensorFlow: [null, 'TensorFlowNormal'],
+      TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite', 'TensorFlowLiteFloat16', 'TensorFlowJs'],
+      CoreML: [null, 'CoreMLFloat16'],
       ONNX: [null, 'ONNX12'],
       DockerFile: [null, 'Linux', 'ARM'],
     },
@@ -224,8 +226,9 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
           head: linearHeadFromTrained(head, labels),
           iterationId: target.iterationId,
         };
-        if (target.platform === 'TensorFlow' && (target.flavor === null || target.flavor === 'TensorFlowNormal'))
-          return await exportTfjs(source);
+        if (target.platform === 'TensorFlow' && target.flavor !== 'TensorFlowSavedModel')
+          return await exportTensorFlow({ ...source, flavor: target.flavor });
+        if (target.platform === 'CoreML') return await exportCoreMl({ ...source, flavor: target.flavor });
         if (target.platform === 'DockerFile' && target.flavor !== 'Windows')
           return await exportDocker({ ...source, flavor: target.flavor === 'ARM' ? 'ARM' : 'Linux' });
         if (target.platform === 'ONNX' && target.flavor !== 'ONNX10')

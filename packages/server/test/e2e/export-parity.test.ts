@@ -78,14 +78,18 @@ describe('exports agree with the server', () => {
       const it0 = await trainer.trainProject(project.id!);
       const done = await trainer.waitForTraining(project.id!, it0.id!, { intervalMs: 200, timeoutMs: 120_000 });
       await trainer.publishIteration(project.id!, done.id!, { publishName: 'p', predictionId: 'x' });
-      const download = async (platform: 'ONNX' | 'TensorFlow') => {
-        await trainer.exportIteration(project.id!, done.id!, { platform });
-        const e = await trainer.waitForExport(project.id!, done.id!, platform, { intervalMs: 100, timeoutMs: 120_000 });
+      const download = async (platform: 'ONNX' | 'TensorFlow', flavor?: 'TensorFlowJs') => {
+        await trainer.exportIteration(project.id!, done.id!, { platform, ...(flavor ? { flavor } : {}) });
+        const e = await trainer.waitForExport(project.id!, done.id!, platform, {
+          intervalMs: 100,
+          timeoutMs: 120_000,
+          ...(flavor ? { flavor } : {}),
+        });
         const res = await fetch(e.downloadUri!);
         return unzipSync(new Uint8Array(await res.arrayBuffer()));
       };
       const onnxZip = await download('ONNX');
-      const tfjsZip = await download('TensorFlow');
+      const tfjsZip = await download('TensorFlow', 'TensorFlowJs');
       const labels = new TextDecoder().decode(onnxZip['labels.txt']).trim().split('\n');
       expect(new TextDecoder().decode(tfjsZip['labels.txt']).trim().split('\n')).toEqual(labels);
 

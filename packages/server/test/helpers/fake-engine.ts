@@ -18,7 +18,7 @@ export function fakeEngine(
 ): ClassifierEngine & { trained: number } {
   const engine = {
     trained: 0,
-    exportPlatforms: { TensorFlow: [null] },
+    exportPlatforms: { TensorFlow: [null, 'TensorFlowJs'] },
     async describe() {
       return { backend: 'fake' };
     },
