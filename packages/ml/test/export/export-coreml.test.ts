@@ -13,10 +13,9 @@ import {
   type LinearHead,
   type TfjsGraphBackbone,
 } from '../../src/export/index.ts';
-import { argmax, trainServerHead } from './consumers/dataset-heads.ts';
+import { argmax, loadDataset, trainServerHead } from './consumers/dataset-heads.ts';
 import { azureExport, sha1 } from './helpers/azure-exports.ts';
 import { type Decoded, decodeMlModel, evaluateClassifier, weightValues } from './helpers/coreml.ts';
-import { loadRepoDataset } from './helpers/datasets.ts';
 import {
   InProcessClassifier,
   initTf,
@@ -50,7 +49,7 @@ beforeAll(async () => {
   await initTf();
   backbone = loadMidBackbone();
   reference = await InProcessClassifier.load(backbone);
-  const trees = loadRepoDataset('azure-cv-trees');
+  const trees = loadDataset('azure-cv-trees');
   treesHead = await trainServerHead(reference, trees);
   treesPhoto = trees.heldOut.find((p) => p.name.startsWith('test/'))!.bytes;
 }, 120_000);

@@ -21,10 +21,9 @@ import {
   type LinearHead,
   type TfjsGraphBackbone,
 } from '../../src/export/index.ts';
-import { argmax, type Dataset, trainServerHead } from './consumers/dataset-heads.ts';
+import { argmax, type Dataset, loadDataset, trainServerHead } from './consumers/dataset-heads.ts';
 import { microsoftTensorFlowInput, reverseChannels } from './consumers/tensorflow-sample.ts';
 import { AZURE_EXPORTS_DIR, azureExport, sha1 } from './helpers/azure-exports.ts';
-import { loadRepoDataset } from './helpers/datasets.ts';
 import {
   InProcessClassifier,
   initTf,
@@ -75,7 +74,7 @@ beforeAll(async () => {
   backbone = loadMidBackbone();
   reference = await InProcessClassifier.load(backbone);
   for (const name of ['azure-cv-trees', 'ai102-fruit']) {
-    const dataset = loadRepoDataset(name);
+    const dataset = loadDataset(name);
     datasets.push(dataset);
     heads.set(name, await trainServerHead(reference, dataset));
   }
