@@ -109,13 +109,14 @@ export class IterationService {
     projectId: string,
     iterationId: string,
     threshold: number,
+    overlapThreshold?: number,
   ): Promise<{ iteration: IterationRecord; report: EvaluationReport }> {
     const it = await this.get(projectId, iterationId);
     if (it.status !== 'Completed' || !it.evaluationKey)
       throw notFound('NotFoundIterationPerformance', `Iteration ${it.name} has no evaluation yet.`);
     const evaluation = await this.storage.blobs.get(it.evaluationKey);
     if (!evaluation) throw notFound('NotFoundIterationPerformance', 'The evaluation data is missing.');
-    return { iteration: it, report: await this.engine.performance(evaluation, threshold) };
+    return { iteration: it, report: await this.engine.performance(evaluation, threshold, overlapThreshold) };
   }
 
   async model(it: IterationRecord): Promise<Uint8Array> {

@@ -66,6 +66,9 @@ export function fakeEngine(
       });
       return score(m.centroids, colour);
     },
+    async proposeRegions() {
+      return [];
+    },
     async performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport> {
       const e = JSON.parse(Buffer.from(evaluation).toString()) as {
         tags: string[];

@@ -1,12 +1,11 @@
-import { badRequest } from '../../../domain/errors.ts';
 import type { PredictionHandlers } from '../../handler-types.ts';
 import { wireImagePrediction } from '../../wire-models.ts';
 import type { TrainingDeps } from '../training/context.ts';
 import { imageFromUrlBody, singleUpload } from '../training/predictions.ts';
 
 /**
- * The Prediction API: classify with a published iteration. Detection calls on a classifier answer 400, since
- * this server trains classifiers only.
+ * The Prediction API: classify or detect with a published iteration. A classify call on a detector, or a detect
+ * call on a classifier, answers 400 BadRequestNotSupported.
  */
 export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
   const maxBytes = d.config.limits.predictionImageBytes;
@@ -17,17 +16,11 @@ export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
     store: boolean,
     application: string | undefined,
     id: string,
+    kind: 'Classification' | 'ObjectDetection' = 'Classification',
   ) => {
-    const it = await d.predictions.published(projectId, publishedName);
+    const it = await d.predictions.published(projectId, publishedName, kind);
     const p = await d.predictions.predict(it, await bytes(), { id, store, application });
     return { status: 200 as const, body: wireImagePrediction(p) };
-  };
-  const detect = async (projectId: string, publishedName: string) => {
-    await d.predictions.published(projectId, publishedName);
-    throw badRequest(
-      'BadRequestNotSupported',
-      'This project is a classifier; object detection is not available for it.',
-    );
   };
   return {
     ImageClassifier_ClassifyImage: async (ctx) =>
@@ -66,9 +59,45 @@ export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
         params.application,
         requestId,
       ),
-    ObjectDetector_AnalyzeImage: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageWithoutSaving: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageUrl: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageUrlWithoutSaving: ({ params }) => detect(params.projectId, params.publishedName),
+    ObjectDetector_AnalyzeImage: async (ctx) =>
+      run(
+        ctx.params.projectId,
+        ctx.params.publishedName,
+        async () => singleUpload(ctx, maxBytes),
+        true,
+        ctx.params.application,
+        ctx.requestId,
+        'ObjectDetection',
+      ),
+    ObjectDetector_AnalyzeImageWithoutSaving: async (ctx) =>
+      run(
+        ctx.params.projectId,
+        ctx.params.publishedName,
+        async () => singleUpload(ctx, maxBytes),
+        false,
+        ctx.params.application,
+        ctx.requestId,
+        'ObjectDetection',
+      ),
+    ObjectDetector_AnalyzeImageUrl: async ({ params, body, requestId }) =>
+      run(
+        params.projectId,
+        params.publishedName,
+        () => imageFromUrlBody(d, body, maxBytes),
+        true,
+        params.application,
+        requestId,
+        'ObjectDetection',
+      ),
+    ObjectDetector_AnalyzeImageUrlWithoutSaving: async ({ params, body, requestId }) =>
+      run(
+        params.projectId,
+        params.publishedName,
+        () => imageFromUrlBody(d, body, maxBytes),
+        false,
+        params.application,
+        requestId,
+        'ObjectDetection',
+      ),
   };
 }

@@ -54,6 +54,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
         params.projectId,
         params.iterationId,
         params.threshold ?? 0.5,
+        params.overlapThreshold,
       );
       const names = new Map(iteration.tags.map((t) => [t.id, t.name]));
       const body: TrainingModels.IterationPerformance = {
@@ -87,6 +88,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
             probability: p.probability,
             tagId: p.tagId,
             tagName: tagNames.get(p.tagId) ?? '',
+            ...(p.boundingBox ? { boundingBox: { ...p.boundingBox } } : {}),
           })),
           id: image.id,
           created: wire.created,
@@ -129,7 +131,8 @@ async function imagePerformances(
     .flatMap((r) => {
       const image = images.get(r.imageId);
       if (!image) return [];
-      if (wanted && !image.tags.some((t) => wanted.has(t.tagId))) return [];
+      // A detection image's tags are its regions' tags.
+      if (wanted && ![...image.tags, ...image.regions].some((t) => wanted.has(t.tagId))) return [];
       return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability), tagNames }];
     })
     .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);

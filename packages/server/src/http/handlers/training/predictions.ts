@@ -1,6 +1,6 @@
 import type { TrainingModels } from '@cvkit/api-types';
 import { findDomain } from '../../../domain/domain-catalog.ts';
-import { badRequest } from '../../../domain/errors.ts';
+import { badRequest, imageNotFound } from '../../../domain/errors.ts';
 import type { ImageCandidate } from '../../../domain/images.ts';
 import { decodableBytes } from '../../../imaging/inspect-image.ts';
 import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
@@ -57,6 +57,30 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const bytes = await imageFromUrlBody(d, body, maxBytes);
       const p = await d.predictions.predict(it, bytes, { id: requestId, store: params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
+    },
+    GetImageRegionProposals: async ({ params }) => {
+      const images = await d.images.getByIds(params.projectId, [params.imageId]);
+      const image = images[0];
+      if (!image) throw imageNotFound(params.imageId);
+      // Proposals come from the project's latest trained detector; before one exists there are none.
+      const project = await d.projects.get(params.projectId);
+      const detector = findDomain(project.settings.domainId)?.type === 'ObjectDetection';
+      const latest = detector
+        ? (await d.iterations.list(params.projectId)).filter((i) => i.status === 'Completed').at(-1)
+        : undefined;
+      const bytes = latest ? await d.storage.blobs.get(image.contentHash) : undefined;
+      const proposals =
+        latest && bytes
+          ? await d.engine.proposeRegions(await d.iterations.model(latest), await decodableBytes(bytes))
+          : [];
+      return {
+        status: 200,
+        body: {
+          projectId: params.projectId,
+          imageId: image.id,
+          proposals: proposals.map((p) => ({ confidence: p.confidence, boundingBox: { ...p.boundingBox } })),
+        },
+      };
     },
     QueryPredictions: async ({ params, body, baseUrl }) => {
       const token = (body ?? {}) as TrainingModels.PredictionQueryToken;
@@ -237,6 +261,7 @@ async function computeSuggestion(
         tagName: names.get(p.tagId)!.name,
         tagType: names.get(p.tagId)!.type,
         probability: p.probability,
+        ...(p.boundingBox ? { boundingBox: p.boundingBox } : {}),
       }))
       .sort((a, b) => b.probability - a.probability),
   );
