@@ -59,14 +59,14 @@ export interface FitDetectorOptions {
   tags: number;
   maps: readonly FeatureMap[];
   boxes: readonly (readonly LabelledBox[])[];
-  /** Adam steps on the heatmap head (default 150). */
+  /** Adam steps on the heatmap head (default 100). */
   steps?: number;
   /** Ridge strength of the box head, relative to the number of rows (default 1). */
   boxL2?: number;
   signal?: AbortSignal;
 }
 
-const DEFAULT_STEPS = 150;
+const DEFAULT_STEPS = 100;
 const LEARNING_RATE = 0.05;
 const HEAT_L2 = 1e-4;
 /** Sigmoid bias at start: prior probability ≈ 0.01, so the many empty cells do not swamp the first steps. */
