@@ -141,19 +141,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
-  const session = await ort.InferenceSession.create(built.bytes, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  });
+  const session = await createCpuSession(ort, built.bytes, threads, spinning);
 
   const size = spec.inputSize;
   const pixels = size * size * 3;
@@ -238,6 +226,23 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
       void queue.then(() => session.release()).catch(() => undefined);
     },
   };
+}
+
+/** A CPU session tuned for one small convolutional graph on few cores (the backbones and the detection map). */
+export function createCpuSession(ort: Ort, model: Uint8Array, threads: number, spinning = false) {
+  return ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  });
 }
 
 export interface BestBackboneOptions extends OnnxBackboneOptions {

@@ -11,7 +11,7 @@
  */
 import type { GraphModel } from '@tensorflow/tfjs';
 import { loadBundledModel } from '../backbones/nsfwjs-files.ts';
-import { type EmbedRuntime, requireOnnxRuntime } from '../backbones/onnx-backbone.ts';
+import { createCpuSession, type EmbedRuntime, requireOnnxRuntime } from '../backbones/onnx-backbone.ts';
 import { getTf, initEngine } from '../engine/engine.ts';
 import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
@@ -80,14 +80,7 @@ async function load(): Promise<DetectionBackbone> {
       { layout: 'NHWC', batch: 'dynamic', taps: [{ node: spec.node, pooling: 'map' }] },
     );
     const threads = Math.max(1, Math.min(Number(process.env.CVKIT_ML_THREADS) || 4, 4));
-    const session = await ort.InferenceSession.create(built.bytes, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    const session = await createCpuSession(ort, built.bytes, threads);
     const output = built.outputs[0]!.name;
     let queue: Promise<unknown> = Promise.resolve();
     run = (input) => {
