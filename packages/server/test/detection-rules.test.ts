@@ -64,4 +64,20 @@ describe('object detection training rules', () => {
     });
     await expectError(await post(`/projects/${projectId}/train`), 'BadRequestDetectionTrainingNotAllowNegativeTag');
   });
+
+  it('trains once the Negative tag is gone; the iteration is not exportable and export is refused', async () => {
+    const tags = await json<{ id: string; type: string }[]>(s.train(`/projects/${projectId}/tags`));
+    const negative = tags.find((t) => t.type === 'Negative')!;
+    expect((await s.train(`/projects/${projectId}/tags/${negative.id}`, { method: 'DELETE' })).status).toBe(204);
+    const it = await json<{ id: string }>(post(`/projects/${projectId}/train`));
+    await s.server.idle();
+    const done = await json<{ status: string; exportable: boolean; exportableTo: string[] }>(
+      s.train(`/projects/${projectId}/iterations/${it.id}`),
+    );
+    expect(done).toMatchObject({ status: 'Completed', exportable: false, exportableTo: [] });
+    await expectError(
+      await post(`/projects/${projectId}/iterations/${it.id}/export?platform=ONNX`),
+      'BadRequestNotSupported',
+    );
+  });
 });

@@ -47,6 +47,8 @@ export class ExportService {
         'BadRequestExportValidationFailed',
         'Only iterations trained on a compact domain can be exported.',
       );
+    if (domain.type === 'ObjectDetection')
+      throw badRequest('BadRequestNotSupported', 'This server does not export object detection iterations yet.');
     if (!domain.exportablePlatforms.includes(platform))
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
     if (!(FLAVORS[platform] ?? [null]).includes(flavor))
