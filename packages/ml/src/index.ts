@@ -114,6 +114,13 @@ export {
   type TagMetrics,
   type TagType,
 } from './evaluation/metrics.ts';
+export {
+  buildOnnxDetector,
+  DETECTED_BOXES,
+  DETECTED_CLASSES,
+  DETECTED_SCORES,
+  exportOnnxDetector,
+} from './export/detection/onnx-detector.ts';
 // Exports (ONNX, TF.js, Docker)
 export * from './export/index.ts';
 // Heads

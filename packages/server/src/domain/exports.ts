@@ -47,8 +47,11 @@ export class ExportService {
         'BadRequestExportValidationFailed',
         'Only iterations trained on a compact domain can be exported.',
       );
-    if (domain.type === 'ObjectDetection')
-      throw badRequest('BadRequestNotSupported', 'This server does not export object detection iterations yet.');
+    if (domain.type === 'ObjectDetection' && !this.engine.detectionExportPlatforms[platform]?.includes(flavor))
+      throw badRequest(
+        'BadRequestNotSupported',
+        'This server exports object detection iterations to ONNX (default flavor) only; see docs/detection.md.',
+      );
     if (!domain.exportablePlatforms.includes(platform))
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
     if (!(FLAVORS[platform] ?? [null]).includes(flavor))

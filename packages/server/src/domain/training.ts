@@ -246,12 +246,13 @@ export class TrainingService {
         trainingTimeInMinutes: Math.max(1, Math.ceil((Date.now() - started) / 60_000)),
         domainId: domain.id,
         classificationType: detection ? null : project.settings.classificationType,
-        // What this server can actually produce for the domain, not every platform Azure lists for it (it exports
-        // no detector yet).
-        exportable: domain.exportable && !detection,
-        exportableTo: detection
-          ? []
-          : domain.exportablePlatforms.filter((p) => EXPORT_PLATFORMS.includes(p) && p in this.engine.exportPlatforms),
+        exportable: domain.exportable,
+        // What this server can actually produce for the domain, not every platform Azure lists for it.
+        exportableTo: domain.exportablePlatforms.filter(
+          (p) =>
+            EXPORT_PLATFORMS.includes(p) &&
+            p in (detection ? this.engine.detectionExportPlatforms : this.engine.exportPlatforms),
+        ),
         modelKey,
         evaluationKey,
       });

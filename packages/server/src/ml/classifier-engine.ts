@@ -7,6 +7,8 @@ import type { ClassificationType, TagType } from '../storage/types.ts';
 export interface ClassifierEngine {
   /** Export platforms this engine produces, with their flavors (null: the platform's default). */
   readonly exportPlatforms: Readonly<Record<string, readonly (string | null)[]>>;
+  /** The same for object detection iterations. */
+  readonly detectionExportPlatforms: Readonly<Record<string, readonly (string | null)[]>>;
   /** Which compute backend runs (logged at start). */
   describe(): Promise<Record<string, unknown>>;
   /** Trains a classifier (or, for `task: 'detection'`, a detector) and evaluates it by cross-validation. */

@@ -1,13 +1,16 @@
 import {
   DEFAULT_OVERLAP_THRESHOLD,
+  DETECTION_BACKBONE,
   type DetectionBackbone,
   type DetectionEvaluation,
   type Detector,
   detectionMetricsAt,
   detectOnMap,
+  exportOnnxDetector,
   type FeatureMap,
   getDetectionBackbone,
   ImageDecodeError,
+  loadBundledModel,
   proposeRegions,
   trainDetectorOffThread,
 } from '@cvkit/ml';
@@ -15,12 +18,18 @@ import type { Logger } from '../logging.ts';
 import type { FeatureStore } from '../storage/types.ts';
 import {
   type EvaluationReport,
+  type ExportTarget,
   type RegionProposal,
   type TagProbability,
   type TrainedClassifier,
   type TrainingJob,
   UndecodableImageError,
+  UnsupportedExportError,
 } from './classifier-engine.ts';
+
+/** What a detection iteration exports to (platform → flavors): ONNX only so far (docs/detection.md). */
+export const DETECTION_EXPORTS: Readonly<Record<string, readonly (string | null)[]>> = { ONNX: [null] };
+
 import { encodeStoredDetectionEvaluation, encodeStoredDetector } from './stored-formats.ts';
 
 /** Share of the progress bar spent computing feature maps (the rest is fitting and cross-validation). */
@@ -125,6 +134,28 @@ export function createDetectionEngine(opts: { logger: Logger; features: FeatureS
         confidence: d.probability,
         boundingBox: { left: d.left, top: d.top, width: d.width, height: d.height },
       }));
+    },
+
+    async exportModel(detector: Detector, labels: string[], target: ExportTarget) {
+      if (!DETECTION_EXPORTS[target.platform]?.includes(target.flavor))
+        throw new UnsupportedExportError(
+          `Object detection iterations export to ONNX (default flavor) only on this server; see docs/detection.md.`,
+        );
+      await checked(detector);
+      const spec = DETECTION_BACKBONE;
+      return exportOnnxDetector({
+        detector,
+        labels,
+        iterationId: target.iterationId,
+        backbone: {
+          artifacts: loadBundledModel(spec.model).artifacts as never,
+          featureNode: spec.node,
+          inputSize: spec.inputSize,
+          inputScale: 1 / 255,
+          inputOffset: 0,
+          name: 'MobileNetV2 x1.4 block 12 map',
+        },
+      });
     },
 
     performance(

@@ -37,7 +37,7 @@ import {
   UndecodableImageError,
   UnsupportedExportError,
 } from './classifier-engine.ts';
-import { createDetectionEngine } from './detection-engine.ts';
+import { createDetectionEngine, DETECTION_EXPORTS } from './detection-engine.ts';
 import {
   decodeStoredDetectionEvaluation,
   decodeStoredDetector,
@@ -153,6 +153,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
       ONNX: [null, 'ONNX12'],
       DockerFile: [null, 'Linux', 'ARM'],
     },
+    detectionExportPlatforms: DETECTION_EXPORTS,
 
     async describe() {
       return describeRuntime(await startEngine(), backboneFor);
@@ -217,6 +218,8 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
     },
 
     async exportModel(modelBytes, target: ExportTarget) {
+      const decoded = await decodedOf(modelBytes);
+      if (decoded.detector) return detection.exportModel(decoded.detector, decoded.labels, target);
       const { head, labels } = await modelOf(modelBytes);
       const spec = BACKBONE_SPECS[head.backbone.id];
       const tap = spec?.taps.length === 1 ? spec.taps[0] : undefined;

@@ -19,6 +19,7 @@ export function fakeEngine(
   const engine = {
     trained: 0,
     exportPlatforms: { TensorFlow: [null] },
+    detectionExportPlatforms: {},
     async describe() {
       return { backend: 'fake' };
     },
