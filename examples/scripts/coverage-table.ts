@@ -406,9 +406,10 @@ Found by these suites and fixed since (their tests in \`examples/test/compat/ser
 \`official-sdk-real-engine.test.ts\` now guard them): \`GetTags\`/\`GetTag\` honour \`iterationId\`; suggestions are
 computed once per iteration and image; \`exportableTo\` lists only the platforms this server exports. Still different:
 
-- Object detection is not trained: detection projects store images and regions, but \`TrainProject\` answers 400
-  \`BadRequestNotSupported\`, the four \`ObjectDetector_*\` prediction operations answer 400 on a classifier, and
-  \`GetImageRegionProposals\` answers 501.
+- Object detection trains, evaluates and detects ([detection.md](detection.md)) with cvkit's own detector; its
+  compact iterations export to ONNX only, and \`GetImageRegionProposals\` answers boxes only once the project has a
+  trained iteration (none before). The \`ObjectDetector_*\` rows above show a detect call on a classifier (400
+  \`BadRequestNotSupported\`); \`official-sdk-detection.test.ts\` detects with a trained detector.
 `;
   const outFile = values.out ?? join(repoRoot, 'docs/compatibility.md');
   writeFileSync(outFile, doc);
