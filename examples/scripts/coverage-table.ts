@@ -407,7 +407,7 @@ Found by these suites and fixed since (their tests in \`examples/test/compat/ser
 computed once per iteration and image; \`exportableTo\` lists only the platforms this server exports. Still different:
 
 - Object detection trains, evaluates and detects ([detection.md](detection.md)) with cvkit's own detector; its
-  compact iterations export to ONNX only, and \`GetImageRegionProposals\` answers boxes only once the project has a
+  compact iterations export to ONNX and TF.js only, and \`GetImageRegionProposals\` answers boxes only once the project has a
   trained iteration (none before). The \`ObjectDetector_*\` rows above show a detect call on a classifier (400
   \`BadRequestNotSupported\`); \`official-sdk-detection.test.ts\` detects with a trained detector.
 `;

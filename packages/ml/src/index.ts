@@ -121,6 +121,7 @@ export {
   DETECTED_SCORES,
   exportOnnxDetector,
 } from './export/detection/onnx-detector.ts';
+export { buildTfjsDetector, exportTfjsDetector } from './export/detection/tfjs-detector.ts';
 // Exports (ONNX, TF.js, Docker)
 export * from './export/index.ts';
 // Heads

@@ -1,6 +1,7 @@
 /**
- * The ONNX export of a detector gives the server's boxes: a detector trained on the fork/scissors photos, exported,
- * run with onnxruntime-node on the whole image resized to 224×224 (the export's recipe), against `detect`.
+ * The ONNX and TF.js exports of a detector give the server's boxes: a detector trained on the fork/scissors photos,
+ * exported, run with onnxruntime-node and TF.js (executeAsync) on the whole image resized to 224×224 (the exports'
+ * recipe), against `detect`.
  */
 
 import { readFileSync } from 'node:fs';
@@ -13,18 +14,20 @@ import { DETECTION_BACKBONE, getDetectionBackbone } from '../src/detection/detec
 import type { Detector } from '../src/detection/detector.ts';
 import { detect } from '../src/detection/detector.ts';
 import { trainDetector } from '../src/detection/train-detector.ts';
+import { getTf, initEngine } from '../src/engine/engine.ts';
 import {
   buildOnnxDetector,
   DETECTED_BOXES,
   DETECTED_CLASSES,
   DETECTED_SCORES,
 } from '../src/export/detection/onnx-detector.ts';
+import { buildTfjsDetector } from '../src/export/detection/tfjs-detector.ts';
 import { preprocessWholeImage } from '../src/preprocess/preprocess.ts';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/datasets/azure-cv-fork-scissors');
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 
-describe('ONNX detection export', () => {
+describe('ONNX and TF.js detection exports', () => {
   it('matches detect() box for box on held-out and training photos', async () => {
     const annotations = JSON.parse(readFileSync(path.join(DIR, 'annotations.json'), 'utf8')) as {
       images: { file: string; regions: { tag: string; left: number; top: number; width: number; height: number }[] }[];
@@ -55,6 +58,31 @@ describe('ONNX detection export', () => {
       name: 'detector',
     });
     const session = await ort.InferenceSession.create(bytes);
+    const source = {
+      artifacts: loadBundledModel(DETECTION_BACKBONE.model).artifacts as never,
+      featureNode: DETECTION_BACKBONE.node,
+      inputSize: 224,
+      inputScale: 1 / 255,
+      inputOffset: 0,
+      name: 'detector',
+    };
+    await initEngine();
+    const tf = getTf();
+    const built = buildTfjsDetector(detector, source);
+    const json = built.modelJson as { modelTopology: unknown; weightsManifest: { weights: never[] }[] };
+    const weightData = new Uint8Array(built.shards.reduce((n, s) => n + s.bytes.length, 0));
+    let at = 0;
+    for (const s of built.shards) {
+      weightData.set(s.bytes, at);
+      at += s.bytes.length;
+    }
+    const tfjsModel = await tf.loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology as never,
+        weightSpecs: json.weightsManifest[0]!.weights,
+        weightData: weightData.buffer,
+      }),
+    );
     for (const file of ['test/fork/test_image.jpg', photos[0]!.file, photos[25]!.file]) {
       const photo = readFileSync(path.join(DIR, file));
       const expected = await detect(detector, backbone, photo);
@@ -66,6 +94,19 @@ describe('ONNX detection export', () => {
       const classes = out[DETECTED_CLASSES]!.data as BigInt64Array;
       const scores = out[DETECTED_SCORES]!.data as Float32Array;
       expect(expected.length).toBeGreaterThan(0);
+      const tfOut = (await tfjsModel.executeAsync(tf.tensor4d(data, [1, 224, 224, 3]), [
+        DETECTED_BOXES,
+        DETECTED_CLASSES,
+        DETECTED_SCORES,
+      ])) as import('@tensorflow/tfjs').Tensor[];
+      const [tfBoxes, tfClasses, tfScores] = await Promise.all(tfOut.map((t) => t.data()));
+      expect(tfScores!.length).toBe(expected.length);
+      expected.forEach((d, i) => {
+        expect(tfClasses![i]).toBe(d.tag);
+        expect(tfScores![i]).toBeCloseTo(d.probability, 3);
+        expect(tfBoxes![i * 4]).toBeCloseTo(d.left, 3);
+        expect(tfBoxes![i * 4 + 3]).toBeCloseTo(d.top + d.height, 3);
+      });
       expect(scores.length).toBe(expected.length);
       expected.forEach((d, i) => {
         expect(Number(classes[i])).toBe(d.tag);

@@ -64,7 +64,7 @@ describe('detection in the real engine', () => {
     expect(Buffer.from(again.model).equals(Buffer.from(trained.model))).toBe(true);
 
     await expect(
-      engine.exportModel(trained.model, { platform: 'TensorFlow', flavor: null, iterationId: 'x' }),
+      engine.exportModel(trained.model, { platform: 'DockerFile', flavor: null, iterationId: 'x' }),
     ).rejects.toBeInstanceOf(UnsupportedExportError);
     const files = await engine.exportModel(trained.model, { platform: 'ONNX', flavor: null, iterationId: 'x' });
     expect(files.map((f) => f.path).sort()).toEqual([
@@ -75,6 +75,12 @@ describe('detection in the real engine', () => {
     ]);
     expect(new TextDecoder().decode(files.find((f) => f.path === 'labels.txt')!.bytes)).toBe('fork\nscissors');
     const session = await ort.InferenceSession.create(files.find((f) => f.path === 'model.onnx')!.bytes);
+    const tfjsFiles = await engine.exportModel(trained.model, {
+      platform: 'TensorFlow',
+      flavor: null,
+      iterationId: 'x',
+    });
+    expect(tfjsFiles.map((f) => f.path)).toEqual(expect.arrayContaining(['model.json', 'labels.txt', 'README.md']));
 
     const photo = readFileSync(path.join(DIR, 'test/fork/test_image.jpg'));
     const predicted = await engine.predict(trained.model, photo);

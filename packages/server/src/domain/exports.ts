@@ -50,7 +50,7 @@ export class ExportService {
     if (domain.type === 'ObjectDetection' && !this.engine.detectionExportPlatforms[platform]?.includes(flavor))
       throw badRequest(
         'BadRequestNotSupported',
-        'This server exports object detection iterations to ONNX (default flavor) only; see docs/detection.md.',
+        'This server exports object detection iterations to ONNX and TensorFlow (TF.js) only; see docs/detection.md.',
       );
     if (!domain.exportablePlatforms.includes(platform))
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);

@@ -7,6 +7,7 @@ import {
   detectionMetricsAt,
   detectOnMap,
   exportOnnxDetector,
+  exportTfjsDetector,
   type FeatureMap,
   getDetectionBackbone,
   ImageDecodeError,
@@ -27,8 +28,11 @@ import {
   UnsupportedExportError,
 } from './classifier-engine.ts';
 
-/** What a detection iteration exports to (platform → flavors): ONNX only so far (docs/detection.md). */
-export const DETECTION_EXPORTS: Readonly<Record<string, readonly (string | null)[]>> = { ONNX: [null] };
+/** What a detection iteration exports to (platform → flavors): ONNX and TF.js (docs/detection.md). */
+export const DETECTION_EXPORTS: Readonly<Record<string, readonly (string | null)[]>> = {
+  ONNX: [null],
+  TensorFlow: [null, 'TensorFlowNormal'],
+};
 
 import { encodeStoredDetectionEvaluation, encodeStoredDetector } from './stored-formats.ts';
 
@@ -139,23 +143,20 @@ export function createDetectionEngine(opts: { logger: Logger; features: FeatureS
     async exportModel(detector: Detector, labels: string[], target: ExportTarget) {
       if (!DETECTION_EXPORTS[target.platform]?.includes(target.flavor))
         throw new UnsupportedExportError(
-          `Object detection iterations export to ONNX (default flavor) only on this server; see docs/detection.md.`,
+          'Object detection iterations export to ONNX and TensorFlow (TF.js) on this server; see docs/detection.md.',
         );
       await checked(detector);
       const spec = DETECTION_BACKBONE;
-      return exportOnnxDetector({
-        detector,
-        labels,
-        iterationId: target.iterationId,
-        backbone: {
-          artifacts: loadBundledModel(spec.model).artifacts as never,
-          featureNode: spec.node,
-          inputSize: spec.inputSize,
-          inputScale: 1 / 255,
-          inputOffset: 0,
-          name: 'MobileNetV2 x1.4 block 12 map',
-        },
-      });
+      const backbone = {
+        artifacts: loadBundledModel(spec.model).artifacts as never,
+        featureNode: spec.node,
+        inputSize: spec.inputSize,
+        inputScale: 1 / 255,
+        inputOffset: 0,
+        name: 'MobileNetV2 x1.4 block 12 map',
+      };
+      if (target.platform === 'TensorFlow') return exportTfjsDetector({ detector, labels, backbone });
+      return exportOnnxDetector({ detector, labels, iterationId: target.iterationId, backbone });
     },
 
     performance(
