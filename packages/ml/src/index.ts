@@ -60,7 +60,12 @@ export {
   getBackboneWithRuntime,
 } from './backbones/registry.ts';
 // Object detection
-export { DETECTION_BACKBONE, type DetectionBackbone, getDetectionBackbone } from './detection/detection-backbone.ts';
+export {
+  DETECTION_BACKBONE,
+  type DetectionBackbone,
+  detectionExportBackbone,
+  getDetectionBackbone,
+} from './detection/detection-backbone.ts';
 export {
   DEFAULT_OVERLAP_THRESHOLD,
   type DetectionEvaluation,

@@ -9,8 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadBundledModel } from '../src/backbones/nsfwjs-files.ts';
-import { DETECTION_BACKBONE, getDetectionBackbone } from '../src/detection/detection-backbone.ts';
+import { detectionExportBackbone, getDetectionBackbone } from '../src/detection/detection-backbone.ts';
 import type { Detector } from '../src/detection/detector.ts';
 import { detect } from '../src/detection/detector.ts';
 import { trainDetector } from '../src/detection/train-detector.ts';
@@ -49,23 +48,9 @@ describe('ONNX and TF.js detection exports', () => {
       tagIds: tags,
       weights,
     };
-    const bytes = buildOnnxDetector(detector, {
-      artifacts: loadBundledModel(DETECTION_BACKBONE.model).artifacts as never,
-      featureNode: DETECTION_BACKBONE.node,
-      inputSize: 224,
-      inputScale: 1 / 255,
-      inputOffset: 0,
-      name: 'detector',
-    });
+    const source = detectionExportBackbone();
+    const bytes = buildOnnxDetector(detector, source);
     const session = await ort.InferenceSession.create(bytes);
-    const source = {
-      artifacts: loadBundledModel(DETECTION_BACKBONE.model).artifacts as never,
-      featureNode: DETECTION_BACKBONE.node,
-      inputSize: 224,
-      inputScale: 1 / 255,
-      inputOffset: 0,
-      name: 'detector',
-    };
     await initEngine();
     const tf = getTf();
     const built = buildTfjsDetector(detector, source);

@@ -15,6 +15,7 @@ import { createCpuSession, type EmbedRuntime, requireOnnxRuntime } from '../back
 import { getTf, initEngine } from '../engine/engine.ts';
 import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
+import type { TfjsGraphBackbone } from '../export/types.ts';
 import { preprocessWholeImage, WHOLE_IMAGE_PREPROCESSING } from '../preprocess/preprocess.ts';
 import type { FeatureMap } from './detector-head.ts';
 
@@ -31,6 +32,19 @@ export const DETECTION_BACKBONE = {
   channels: 136,
   preprocessing: WHOLE_IMAGE_PREPROCESSING,
 };
+
+/** The detection map's network as the exporters take it (the bundled TF.js graph, cut at the map). */
+export function detectionExportBackbone(): TfjsGraphBackbone {
+  const spec = DETECTION_BACKBONE;
+  return {
+    artifacts: loadBundledModel(spec.model).artifacts as unknown as TfjsGraphArtifacts,
+    featureNode: spec.node,
+    inputSize: spec.inputSize,
+    inputScale: 1 / 255,
+    inputOffset: 0,
+    name: 'MobileNetV2 x1.4 (nsfwjs mid), block expanded_conv_12 map',
+  };
+}
 
 export interface DetectionBackbone {
   readonly id: string;

@@ -1,9 +1,9 @@
 import {
   DEFAULT_OVERLAP_THRESHOLD,
-  DETECTION_BACKBONE,
   type DetectionBackbone,
   type DetectionEvaluation,
   type Detector,
+  detectionExportBackbone,
   detectionMetricsAt,
   detectOnMap,
   exportOnnxDetector,
@@ -11,7 +11,6 @@ import {
   type FeatureMap,
   getDetectionBackbone,
   ImageDecodeError,
-  loadBundledModel,
   proposeRegions,
   trainDetectorOffThread,
 } from '@cvkit/ml';
@@ -146,15 +145,7 @@ export function createDetectionEngine(opts: { logger: Logger; features: FeatureS
           'Object detection iterations export to ONNX and TensorFlow (TF.js) on this server; see docs/detection.md.',
         );
       await checked(detector);
-      const spec = DETECTION_BACKBONE;
-      const backbone = {
-        artifacts: loadBundledModel(spec.model).artifacts as never,
-        featureNode: spec.node,
-        inputSize: spec.inputSize,
-        inputScale: 1 / 255,
-        inputOffset: 0,
-        name: 'MobileNetV2 x1.4 block 12 map',
-      };
+      const backbone = detectionExportBackbone();
       if (target.platform === 'TensorFlow') return exportTfjsDetector({ detector, labels, backbone });
       return exportOnnxDetector({ detector, labels, iterationId: target.iterationId, backbone });
     },

@@ -16,6 +16,7 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder.ts';
 import { encodeModel, OnnxDataType, type OnnxModel } from '../onnx/onnx-writer.ts';
 import { jsonFile, textFile } from '../package-files.ts';
 import type { ExportFile, TfjsGraphBackbone } from '../types.ts';
+import { cellCentres, foldedKernel } from './detector-graph.ts';
 
 export const DETECTED_BOXES = 'detected_boxes';
 export const DETECTED_CLASSES = 'detected_classes';
@@ -32,7 +33,7 @@ export function buildOnnxDetector(detector: Detector, backbone: TfjsGraphBackbon
   const [map] = appendBackboneTaps(b, backbone, 'data', 1, [backbone.featureNode]);
   const feat = map!.tensor; // NCHW [1, C, G, G]
 
-  // (x − mean) / scale folded in: W' = W / scale, b' = b − Σ W·mean / scale.
+  // (x − mean) / scale folded into the 1×1 convolutions.
   const conv = (
     name: string,
     outputs: number,
@@ -42,12 +43,9 @@ export function buildOnnxDetector(detector: Detector, backbone: TfjsGraphBackbon
     const kernel = new Float32Array(outputs * C);
     const shift = new Float32Array(outputs);
     for (let o = 0; o < outputs; o++) {
-      let s = bias(o);
-      for (let c = 0; c < C; c++) {
-        kernel[o * C + c] = weight(c, o) / w.scale;
-        s -= (weight(c, o) * w.mean[c]!) / w.scale;
-      }
-      shift[o] = s;
+      const folded = foldedKernel(w, (c) => weight(c, o), bias(o));
+      kernel.set(folded.kernel, o * C);
+      shift[o] = folded.bias;
     }
     return b.op(
       'Conv',
@@ -99,13 +97,7 @@ export function buildOnnxDetector(detector: Detector, backbone: TfjsGraphBackbon
       ],
       `cvkit/box_${k}`,
     );
-  const gx = new Float32Array(G * G);
-  const gy = new Float32Array(G * G);
-  for (let y = 0; y < G; y++)
-    for (let x = 0; x < G; x++) {
-      gx[y * G + x] = x + 0.5;
-      gy[y * G + x] = y + 0.5;
-    }
+  const { x: gx, y: gy } = cellCentres(G);
   const inv = b.floatConst('cvkit/inv_grid', [], [1 / G]);
   const half = b.floatConst('cvkit/half', [], [0.5]);
   const centre = (k: number, grid: Float32Array, name: string) =>

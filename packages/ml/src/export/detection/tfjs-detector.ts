@@ -14,6 +14,7 @@ import { buildTfjsGraphModel } from '../tfjs/export-tfjs.ts';
 import { encodeBase64String, type TfjsAttrValue, type TfjsNodeDef, type TfjsWeightSpec } from '../tfjs/graph-def.ts';
 import { storedByteLength } from '../tfjs/weights.ts';
 import type { ExportFile, TfjsGraphBackbone } from '../types.ts';
+import { cellCentres, foldedKernel } from './detector-graph.ts';
 import { DETECTED_BOXES, DETECTED_CLASSES, DETECTED_SCORES } from './onnx-detector.ts';
 
 const FLOAT: TfjsAttrValue = { type: 'DT_FLOAT' };
@@ -81,14 +82,9 @@ export function buildTfjsDetector(
   const feat = backbone.featureNode;
   // A 1×1 convolution of the map with the standardisation folded in (as in the ONNX export).
   const conv = (name: string, weight: (c: number) => number, bias: number) => {
-    const kernel = new Float32Array(C);
-    let shift = bias;
-    for (let c = 0; c < C; c++) {
-      kernel[c] = weight(c) / w.scale;
-      shift -= (weight(c) * w.mean[c]!) / w.scale;
-    }
-    const k = constant(`${name}/kernel`, [1, 1, C, 1], kernel);
-    const b = constant(`${name}/bias`, [1], [shift]);
+    const folded = foldedKernel(w, weight, bias);
+    const k = constant(`${name}/kernel`, [1, 1, C, 1], folded.kernel);
+    const b = constant(`${name}/bias`, [1], [folded.bias]);
     op(`${name}/conv`, 'Conv2D', [feat, k], {
       T: FLOAT,
       strides: { list: { i: ['1', '1', '1', '1'] } },
@@ -103,13 +99,7 @@ export function buildTfjsDetector(
     op(name, 'ClipByValue', [x, scalar(`${name}/lo`, lo), scalar(`${name}/hi`, hi)]);
 
   // Boxes: one map per component, decoded as detectorOutputs does.
-  const gx = new Float32Array(G * G);
-  const gy = new Float32Array(G * G);
-  for (let y = 0; y < G; y++)
-    for (let x = 0; x < G; x++) {
-      gx[y * G + x] = x + 0.5;
-      gy[y * G + x] = y + 0.5;
-    }
+  const { x: gx, y: gy } = cellCentres(G);
   const component = (k: number) => conv(`cvkit/box${k}`, (c) => w.boxWeights[c * 4 + k]!, w.boxWeights[C * 4 + k]!);
   const inv = scalar('cvkit/inv_grid', 1 / G);
   const centre = (k: number, grid: Float32Array, name: string) =>
