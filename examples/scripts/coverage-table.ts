@@ -465,10 +465,10 @@ Found by these suites and fixed since (their tests in \`examples/test/compat/ser
 \`official-sdk-real-engine.test.ts\` now guard them): \`GetTags\`/\`GetTag\` honour \`iterationId\`; suggestions are
 computed once per iteration and image; \`exportableTo\` lists only the platforms this server exports. Still different:
 
-- Object detection is not trained: detection projects store images and regions, but \`TrainProject\` answers 400
-  \`BadRequestNotSupported\`, the four \`ObjectDetector_*\` prediction operations answer 400 on a classifier, and
-  \`GetImageRegionProposals\` answers 501. The Python and npm suites assert these exact answers, and the Python
-  replay of the object detection quickstart stops at \`train_project\`.
+- Object detection trains, evaluates and detects ([detection.md](detection.md)) with cvkit's own detector; its
+  compact iterations export to ONNX and TF.js only, and \`GetImageRegionProposals\` answers boxes only once the project has a
+  trained iteration (none before). The \`ObjectDetector_*\` rows above show a detect call on a classifier (400
+  \`BadRequestNotSupported\`); \`official-sdk-detection.test.ts\` detects with a trained detector.
 - Under Training v3.0 to v3.2, values added to enums later (the \`GeneralProduct\` tag type, v3.1's export flavors,
   newer error codes) are not rewritten: a client of those versions only meets them if it asked for them, or as an
   error code, which its clients read as a string.

@@ -145,19 +145,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
-  const sessionOptions: SessionOptions = {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  };
+  const sessionOptions = cpuSessionOptions(threads, spinning);
   // A caller's own onnxruntime module (tests) runs here; the real one runs on a worker (onnx-session-runner.ts).
   const session =
     options.loadOrt || options.thread === 'main'
@@ -239,6 +227,23 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
         .then(() => session.release())
         .catch(() => undefined);
     },
+  };
+}
+
+/** Session options tuned for one small convolutional graph on few cores (the backbones and the detection map). */
+export function cpuSessionOptions(threads: number, spinning = false): SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
   };
 }
 

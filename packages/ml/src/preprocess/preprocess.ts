@@ -265,6 +265,28 @@ async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptio
   return { size: options.size, data, sourceWidth: width, sourceHeight: height, format: meta.format ?? 'unknown' };
 }
 
+/** Detection's path: the whole image stretched to a square (no crop: objects near the edges stay in view). */
+export const WHOLE_IMAGE_PREPROCESSING = 'whole-linear-srgb-v1';
+
+/** The whole image, oriented, sRGB, resized (sharp's linear kernel, aspect not kept) to size × size. */
+export async function preprocessWholeImage(
+  bytes: Uint8Array,
+  size: number,
+  maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<PreprocessedImage> {
+  const meta = await checkedMetadata(bytes, maxInputPixels);
+  const { width, height } = orientedSize(meta);
+  const raw = await decodeRgb(bytes, maxInputPixels, (image) =>
+    image.resize(size, size, { kernel: 'linear', fit: 'fill' }),
+  );
+  if (raw.info.width !== size || raw.info.height !== size) {
+    throw new ImageDecodeError(`unexpected decoder output ${raw.info.width}x${raw.info.height}`);
+  }
+  const data = new Float32Array(raw.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = raw.data[i]!;
+  return { size, data, sourceWidth: width, sourceHeight: height, format: meta.format ?? 'unknown' };
+}
+
 /** Mirror left-right: the horizontal-flip view, done on pixels so it cannot drift from the unflipped one. */
 export function mirrorHorizontally(image: PreprocessedImage): PreprocessedImage {
   const { size, data } = image;

@@ -69,6 +69,11 @@ export class ExportService {
     );
     if (flavor === undefined)
       throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${requested}.`);
+    if (domain.type === 'ObjectDetection' && !this.engine.detectionExportPlatforms[platform]?.includes(flavor))
+      throw badRequest(
+        'BadRequestNotSupported',
+        'This server exports object detection iterations to ONNX and TensorFlow (flavor TensorFlowJs) only; see docs/detection.md.',
+      );
     if (!this.engine.exportPlatforms[platform]?.includes(flavor))
       throw badRequest(
         'BadRequestNotSupported',

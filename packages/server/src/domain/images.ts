@@ -155,6 +155,8 @@ export class ImageService {
       .map((id) => id.toLowerCase())
       .find((id) => !tags.has(id));
     if (unknown) throw badRequest('BadRequestImageTags', `Tag ${unknown} does not exist in this project.`);
+    if (candidates.some((c) => (c.regions ?? []).some((r) => tags.get(r.tagId.toLowerCase())?.type === 'Negative')))
+      throw negativeRegion();
 
     let room = this.limits.imagesPerProject - (await this.storage.images.countAll(projectId));
     const outcomes: ImageCreateOutcome[] = [];
@@ -401,6 +403,7 @@ export class ImageService {
       const image = images.get(imageId);
       if (!image) throw imageNotFound(imageId);
       if (!tags.has(tagId)) throw badRequest('BadRequestImageRegions', `Tag ${tagId} does not exist in this project.`);
+      if (tags.get(tagId)!.type === 'Negative') throw negativeRegion();
       if (!validRegion(r)) throw badRequest('BadRequestImageRegions', 'Region coordinates must lie within 0 and 1.');
       const all = [...image.regions, ...created.filter((c) => c.imageId === imageId)];
       if (
@@ -488,6 +491,11 @@ export class ImageService {
     }
     return Object.fromEntries(entries) as Record<string, string>;
   }
+}
+
+/** A region marks an object; the Negative tag says an image has none, so it never labels a region. */
+function negativeRegion() {
+  return badRequest('BadRequestImageRegions', 'A region cannot carry the Negative tag.');
 }
 
 function validRegion(r: RegionInput): boolean {

@@ -114,13 +114,14 @@ export class IterationService {
     projectId: string,
     iterationId: string,
     threshold: number,
+    overlapThreshold?: number,
   ): Promise<{ iteration: IterationRecord; report: EvaluationReport }> {
     const it = await this.get(projectId, iterationId);
     if (it.status !== 'Completed' || !it.evaluationKey)
       throw notFound('NotFoundIterationPerformance', `Iteration ${it.name} has no evaluation yet.`);
     const evaluation = await this.storage.blobs.get(it.evaluationKey);
     if (!evaluation) throw notFound('NotFoundIterationPerformance', 'The evaluation data is missing.');
-    return { iteration: it, report: await this.engine.performance(evaluation, threshold) };
+    return { iteration: it, report: await this.engine.performance(evaluation, threshold, overlapThreshold) };
   }
 
   /**
@@ -142,7 +143,8 @@ export class IterationService {
       .flatMap((r) => {
         const image = images.get(r.imageId);
         if (!image) return [];
-        if (wanted && !image.tags.some((t) => wanted.has(t.tagId))) return [];
+        // A detection image's tags are its regions' tags.
+        if (wanted && ![...image.tags, ...image.regions].some((t) => wanted.has(t.tagId))) return [];
         return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability) }];
       })
       .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);

@@ -1,6 +1,7 @@
 import { decodableBytes, inspectImage } from '../imaging/inspect-image.ts';
 import type { ClassifierEngine } from '../ml/classifier-engine.ts';
 import type { IterationRecord, PredictionQuery, PredictionRecord, Storage } from '../storage/types.ts';
+import { findDomain } from './domain-catalog.ts';
 import { badRequest, notFound, projectNotFound } from './errors.ts';
 import { sha256 } from './images.ts';
 import type { IterationService } from './iterations.ts';
@@ -85,6 +86,7 @@ export class PredictionService {
           tagName: byId.get(p.tagId)!.name,
           tagType: byId.get(p.tagId)!.type,
           probability: p.probability,
+          ...(p.boundingBox ? { boundingBox: p.boundingBox } : {}),
         }))
         .sort((a, b) => b.probability - a.probability),
     };
@@ -95,12 +97,27 @@ export class PredictionService {
     return record;
   }
 
-  /** The prediction API's lookup: a project's iteration by the name it was published under. */
-  async published(projectId: string, publishedName: string): Promise<IterationRecord> {
+  /**
+   * The prediction API's lookup: a project's iteration by the name it was published under, checked against the
+   * kind of call (classify or detect) since a classifier cannot detect nor a detector classify.
+   */
+  async published(
+    projectId: string,
+    publishedName: string,
+    kind?: 'Classification' | 'ObjectDetection',
+  ): Promise<IterationRecord> {
     if (!(await this.storage.projects.get(projectId))) throw projectNotFound(projectId);
     const it = await this.storage.iterations.findPublished(projectId, publishedName);
     if (!it)
       throw notFound('NotFoundIteration', `No iteration is published as '${publishedName}' in project ${projectId}.`);
+    const type = it.domainId ? findDomain(it.domainId)?.type : undefined;
+    if (kind && type && type !== kind)
+      throw badRequest(
+        'BadRequestNotSupported',
+        kind === 'ObjectDetection'
+          ? 'This iteration is a classifier: use the classify calls.'
+          : 'This iteration is an object detector: use the detect calls.',
+      );
     return it;
   }
 

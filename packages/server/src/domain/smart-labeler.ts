@@ -1,6 +1,8 @@
 import { decodableBytes } from '../imaging/inspect-image.ts';
-import type { ClassifierEngine } from '../ml/classifier-engine.ts';
+import type { ClassifierEngine, RegionProposal } from '../ml/classifier-engine.ts';
 import type { ImageRecord, IterationRecord, PredictionRecord, Storage } from '../storage/types.ts';
+import { findDomain } from './domain-catalog.ts';
+import { imageNotFound, projectNotFound } from './errors.ts';
 import type { IterationService } from './iterations.ts';
 
 export interface Suggestion {
@@ -62,6 +64,22 @@ export class SmartLabeler {
     };
   }
 
+  /**
+   * GetImageRegionProposals: boxes likely to hold an object, from the project's latest trained detector; none before
+   * one exists, and none for classification projects.
+   */
+  async regionProposals(projectId: string, imageId: string): Promise<RegionProposal[]> {
+    const project = await this.storage.projects.get(projectId);
+    if (!project) throw projectNotFound(projectId);
+    const [image] = await this.storage.images.getMany(projectId, [imageId]);
+    if (!image) throw imageNotFound(imageId);
+    if (findDomain(project.settings.domainId)?.type !== 'ObjectDetection') return [];
+    const latest = (await this.storage.iterations.list(projectId)).filter((i) => i.status === 'Completed').at(-1);
+    const bytes = latest ? await this.storage.blobs.get(image.contentHash) : undefined;
+    if (!latest || !bytes) return [];
+    return this.engine.proposeRegions(await this.iterations.model(latest), await decodableBytes(bytes));
+  }
+
   private async suggestionsFor(iteration: IterationRecord, images: ImageRecord[]) {
     const model = await this.iterations.model(iteration);
     const rows: { image: ImageRecord; suggestion: Suggestion }[] = [];
@@ -89,6 +107,7 @@ export class SmartLabeler {
         tagName: tags.get(p.tagId)!.name,
         tagType: tags.get(p.tagId)!.type,
         probability: p.probability,
+        ...(p.boundingBox ? { boundingBox: p.boundingBox } : {}),
       }))
       .sort((a, b) => b.probability - a.probability);
     const top = predictions[0]?.probability ?? 0;

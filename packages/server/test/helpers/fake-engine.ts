@@ -19,6 +19,7 @@ export function fakeEngine(
   const engine = {
     trained: 0,
     exportPlatforms: { TensorFlow: [null, 'TensorFlowJs'] },
+    detectionExportPlatforms: {},
     async describe() {
       return { backend: 'fake' };
     },
@@ -65,6 +66,9 @@ export function fakeEngine(
         throw new UndecodableImageError(e.message);
       });
       return score(m.centroids, colour);
+    },
+    async proposeRegions() {
+      return [];
     },
     async performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport> {
       const e = JSON.parse(Buffer.from(evaluation).toString()) as {

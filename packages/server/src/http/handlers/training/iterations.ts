@@ -52,6 +52,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
         params.projectId,
         params.iterationId,
         params.threshold ?? 0.5,
+        params.overlapThreshold,
       );
       const names = new Map(iteration.tags.map((t) => [t.id, t.name]));
       const body: TrainingModels.IterationPerformance = {
@@ -85,6 +86,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
             probability: p.probability,
             tagId: p.tagId,
             tagName: tagNames.get(p.tagId) ?? '',
+            ...(p.boundingBox ? { boundingBox: { ...p.boundingBox } } : {}),
           })),
           id: image.id,
           created: wire.created,

@@ -54,6 +54,17 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const p = await d.predictions.predict(it, bytes, { id: requestId, store: params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
     },
+    GetImageRegionProposals: async ({ params }) => {
+      const proposals = await d.smartLabeler.regionProposals(params.projectId, params.imageId);
+      return {
+        status: 200,
+        body: {
+          projectId: params.projectId,
+          imageId: params.imageId,
+          proposals: proposals.map((p) => ({ confidence: p.confidence, boundingBox: { ...p.boundingBox } })),
+        },
+      };
+    },
     QueryPredictions: async ({ params, body, baseUrl }) => {
       const token = body ?? {};
       const project = await d.projects.get(params.projectId);
