@@ -1,8 +1,8 @@
 """Every method of Microsoft's Python CustomVisionPredictionClient (3.1.0, prediction API v3.1), unchanged, against a
 cvkit server with the stand-in engine. The training client sets up a published classifier of red and blue pictures.
 
-The four detect_* methods answer 400 BadRequestNotSupported on a classifier, as on Azure; cvkit does not train object
-detectors yet, so they have nothing else to answer for now.
+The four detect_* methods answer 400 BadRequestNotSupported on a classifier, as on Azure; detection with a trained
+detector is replayed by detection_quickstart.py (official-python-detection.test.ts).
 """
 
 import io

@@ -3,8 +3,8 @@ training API v3.4-preview), used unchanged against a cvkit server running the st
 centroid: the wire is under test here, not the model). Steps run in order and share the project they build.
 
 Methods the server cannot serve yet answer a stated Azure error, asserted exactly:
-- get_image_region_proposals: 501 BadRequestNotSupported (object detection is not built yet);
-- train_project on an object detection project: 400 BadRequestNotSupported (same reason);
+- get_image_region_proposals on a classification project: no proposals (proposals come from a trained detector);
+- train_project on an object detection project without regions: 400 BadRequestDetectionTrainingValidationFailed;
 - export_iteration to a platform the stand-in engine cannot produce (ONNX): 400 BadRequestNotSupported.
 """
 
@@ -123,8 +123,9 @@ def edit_images():
     assert (meta.images[0].status, meta.images[0].metadata) == ("OK", {"camera": "north"})
 
 
-def region_proposals_not_served():
-    azure_error(lambda: client.get_image_region_proposals(s["project"], s["untagged"][0]), 501, "BadRequestNotSupported")
+def region_proposals_on_a_classifier():
+    found = client.get_image_region_proposals(s["project"], s["untagged"][0])
+    assert (found.project_id, found.image_id, found.proposals) == (s["project"], s["untagged"][0], [])
 
 
 def train():
@@ -249,8 +250,8 @@ def errors_and_detection():
     azure_error(lambda: client.get_project(MISSING), 404, "NotFoundProject")
     detection = client.create_project("boxes", domain_id=OD_GENERAL)
     assert client.get_project(detection.id).settings.domain_id == OD_GENERAL
-    # Object detection training is not built yet: the exact error until it is.
-    azure_error(lambda: client.train_project(detection.id), 400, "BadRequestNotSupported")
+    # A detector needs regions on 15 images per tag before it trains.
+    azure_error(lambda: client.train_project(detection.id), 400, "BadRequestDetectionTrainingValidationFailed")
     azure_error(lambda: client.get_iteration(detection.id, MISSING), 404, "NotFoundIteration")
     client.delete_project(detection.id)
 
@@ -263,7 +264,7 @@ if __name__ == "__main__":
             ("creating images (bytes, files, URLs, a file object)", create_images),
             ("reading images and counts", read_images),
             ("tagging, regions and metadata", edit_images),
-            ("region proposals: 501 BadRequestNotSupported", region_proposals_not_served),
+            ("region proposals on a classifier: none", region_proposals_on_a_classifier),
             ("training", train),
             ("evaluation", evaluate),
             ("publishing", publish),
