@@ -35,6 +35,9 @@ export function send(
         path: o.path,
         headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...o.headers },
         timeout: o.timeoutMs ?? 10_000,
+        // A connection of its own: a pooled one left idle past the server's keep-alive timeout (5 s) can be closed
+        // just as a request that took long to build is sent on it.
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
