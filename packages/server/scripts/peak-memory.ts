@@ -83,7 +83,7 @@ async function published(c: Child): Promise<{ projectId: string; publishName: st
     const form = new FormData();
     for (let i = 0; i < 5; i++) {
       const img = await sharp({
-        create: { width: 64, height: 64, channels: 3, background: { r: rgb[0] + i, g: rgb[1], b: rgb[2] } },
+        create: { width: 64, height: 64, channels: 3, background: { r: rgb[0], g: rgb[1] + 30 * i, b: rgb[2] } },
       })
         .jpeg()
         .toBuffer();
