@@ -10,8 +10,8 @@
  * 20×20 map at 320 px (fewer images per cell of signal, slower), packages/ml/bench/detection.ts.
  */
 import type { GraphModel } from '@tensorflow/tfjs';
-import { loadBundledModel } from '../backbones/nsfwjs-files.ts';
 import { coalescingBatcher } from '../backbones/coalescing-batcher.ts';
+import { loadBundledModel } from '../backbones/nsfwjs-files.ts';
 import { cpuSessionOptions, type EmbedRuntime, requireOnnxRuntime } from '../backbones/onnx-backbone.ts';
 import { workerRunner } from '../backbones/onnx-session-runner.ts';
 import { getTf, initEngine } from '../engine/engine.ts';

@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BmpError, type RawRgb } from './bmp.ts';
+import { BmpError } from './bmp.ts';
+
+/** What a BMP becomes: a PNG (the ML layer's input) or a JPEG rendering, optionally no larger than `maxSide`. */
+export interface BmpRender {
+  format: 'png' | 'jpeg';
+  maxSide?: number;
+  quality?: number;
+}
 
 /**
  * BMP decoding on worker threads. libvips cannot read BMP, so its pixels are walked in JavaScript: up to 10,240²
@@ -14,7 +21,8 @@ export const BMP_DECODERS = Math.max(1, Math.min(2, availableParallelism() - 1))
 
 interface Job {
   bytes: Uint8Array;
-  resolve: (image: RawRgb) => void;
+  render: BmpRender;
+  resolve: (encoded: Buffer) => void;
   reject: (e: Error) => void;
 }
 
@@ -43,20 +51,14 @@ function startSlot(): Slot {
   const worker = new Worker(bootstrap(), { eval: true });
   worker.unref();
   const slot: Slot = { worker, job: undefined };
-  const settle = (msg: { pixels?: Uint8Array; width?: number; height?: number; error?: string }) => {
+  const settle = (msg: { encoded?: Uint8Array; error?: string }) => {
     const job = slot.job;
     slot.job = undefined;
     worker.unref();
     if (job) {
-      if (msg.error !== undefined) job.reject(new BmpError(msg.error));
-      else {
-        const p = msg.pixels!;
-        job.resolve({
-          data: Buffer.from(p.buffer, p.byteOffset, p.byteLength),
-          width: msg.width!,
-          height: msg.height!,
-        });
-      }
+      if (msg.error !== undefined || !msg.encoded)
+        job.reject(new BmpError(msg.error ?? 'The BMP decoder gave nothing.'));
+      else job.resolve(Buffer.from(msg.encoded.buffer, msg.encoded.byteOffset, msg.encoded.byteLength));
     }
     next();
   };
@@ -88,14 +90,17 @@ function next(): void {
     const job = waiting.shift()!;
     slot.job = job;
     slot.worker.ref();
-    slot.worker.postMessage({ id: started, bytes: job.bytes });
+    slot.worker.postMessage({ id: started, bytes: job.bytes, render: job.render });
   }
 }
 
-/** Decodes a BMP off the event loop (rejects with BmpError for a malformed one). */
-export function decodeBmpOffThread(bytes: Uint8Array): Promise<RawRgb> {
+/**
+ * Decodes a BMP and encodes it as asked, off the event loop (rejects with BmpError for a malformed one). Only the
+ * encoded result crosses back: full-size pixels on the server's thread would cost it a garbage collection each.
+ */
+export function renderBmpOffThread(bytes: Uint8Array, render: BmpRender): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    waiting.push({ bytes, resolve, reject });
+    waiting.push({ bytes, render, resolve, reject });
     next();
   });
 }

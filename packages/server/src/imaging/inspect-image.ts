@@ -1,7 +1,7 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { ServerLibraryError } from '../errors.ts';
 import { BmpError, checkBmp } from './bmp.ts';
-import { decodeBmpOffThread } from './bmp-pool.ts';
+import { renderBmpOffThread } from './bmp-pool.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif';
 
@@ -102,18 +102,12 @@ function inspectBmp(bytes: Uint8Array, limits: { maxSide: number; maxPixels: num
   return { format: 'bmp', width, height };
 }
 
-/** A sharp pipeline for any accepted format (BMP is decoded on a worker thread, since libvips cannot read it). */
-export async function openImage(bytes: Uint8Array): Promise<Sharp> {
-  if (sniffFormat(bytes) === 'bmp') {
-    const { data, width, height } = await decodeBmpOffThread(bytes);
-    return sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false });
-  }
-  return sharp(bytes).rotate();
-}
-
 /** A JPEG no larger than `size` on its longer side, oriented as the viewer expects. */
 export async function renderVariant(bytes: Uint8Array, size: number): Promise<Buffer> {
-  return (await openImage(bytes))
+  // libvips cannot read BMP: those are decoded and rendered on a worker thread.
+  if (sniffFormat(bytes) === 'bmp') return renderBmpOffThread(bytes, { format: 'jpeg', maxSide: size, quality: 85 });
+  return sharp(bytes)
+    .rotate()
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: 85 })
     .toBuffer();
@@ -121,7 +115,5 @@ export async function renderVariant(bytes: Uint8Array, size: number): Promise<Bu
 
 /** PNG bytes for formats the ML layer cannot read directly (BMP); other formats pass through unchanged. */
 export async function decodableBytes(bytes: Uint8Array): Promise<Uint8Array> {
-  if (sniffFormat(bytes) !== 'bmp') return bytes;
-  // Level 1: the PNG is decoded once more and dropped, so its size does not matter and deflate time does.
-  return (await openImage(bytes)).png({ compressionLevel: 1 }).toBuffer();
+  return sniffFormat(bytes) === 'bmp' ? renderBmpOffThread(bytes, { format: 'png' }) : bytes;
 }

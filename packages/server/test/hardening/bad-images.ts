@@ -102,3 +102,26 @@ export function corrupt(bytes: Buffer): Buffer {
   for (let i = 32; i < out.length - 2; i++) out[i] = (i * 7919) & 0xff;
   return out;
 }
+
+/** A 1-bit BMP (8 pixels a byte): the most pixels per byte the format allows, the cheapest decoding attack. */
+export function oneBitBmp(width: number, height: number): Buffer {
+  const stride = Math.ceil(width / 32) * 4;
+  const offset = 14 + 40 + 8;
+  const b = Buffer.alloc(offset + stride * height, 0x5a);
+  b.write('BM', 0, 'latin1');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(0, 6);
+  b.writeUInt32LE(offset, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(width, 18);
+  b.writeInt32LE(height, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(1, 28);
+  b.writeUInt32LE(0, 30);
+  b.writeUInt32LE(stride * height, 34);
+  b.writeUInt32LE(2, 46);
+  b.writeUInt32LE(0, 50);
+  b.writeUInt32LE(0x00000000, 54);
+  b.writeUInt32LE(0x00ffffff, 58);
+  return b;
+}

@@ -23,7 +23,14 @@ export interface ChildServer {
  */
 export function spawnServer(
   dataDir: string,
-  opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
+  /** `host: null` passes no --host (the server's default); `keys: false` passes no keys (the development keys). */
+  opts: {
+    args?: string[];
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    host?: string | null;
+    keys?: boolean;
+  } = {},
 ): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
@@ -33,14 +40,10 @@ export function spawnServer(
       CLI,
       '--port',
       '0',
-      '--host',
-      '127.0.0.1',
+      ...(opts.host === null ? [] : ['--host', opts.host ?? '127.0.0.1']),
       '--data-dir',
       dataDir,
-      '--training-key',
-      TRAINING_KEY,
-      '--prediction-key',
-      PREDICTION_KEY,
+      ...(opts.keys === false ? [] : ['--training-key', TRAINING_KEY, '--prediction-key', PREDICTION_KEY]),
       '--log-level',
       'info',
       ...(opts.args ?? []),

@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/domain/errors.ts';
 import { parseMetadataFilter } from '../../src/domain/metadata-filter.ts';
+import { LongJsonString, readLargeJson } from '../../src/http/middleware/read-large-json.ts';
 import { predictionOperations, trainingOperations } from '../../src/http/spec-operations.ts';
-import { validateParams } from '../../src/http/validate-params.ts';
+import { MAX_NUMBER_LENGTH, validateParams } from '../../src/http/validate-params.ts';
 import { jpeg } from '../helpers/images.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { type Fixture, predictionHeaders, seedTrainedProject, send, trainingHeaders } from './harness.ts';
@@ -429,4 +431,110 @@ describe('multipart bodies over HTTP', () => {
       );
     }, 60_000);
   }
+});
+
+describe('the streaming JSON reader (CreateImagesFromFiles)', () => {
+  const limits = { maxBytes: 1 << 20, liftOver: 64, maxStringBytes: 4096, maxDocumentBytes: 1 << 16 };
+  /** Feeds `text` in the given cut points, as a socket might deliver it. */
+  const read = (text: Buffer, cuts: number[]) => {
+    const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+    const chunks: Buffer[] = [];
+    let at = 0;
+    for (const p of [...points, text.length]) {
+      if (p > at) chunks.push(text.subarray(at, p));
+      at = p;
+    }
+    return readLargeJson(Readable.from(chunks), limits);
+  };
+  /** What the reader must give: JSON.parse, with long strings as their base64 bytes (undefined when not base64). */
+  const expected = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const text = JSON.stringify(value);
+      if (text.length - 2 <= limits.liftOver) return value;
+      if (text.length - 2 > limits.maxStringBytes) return { tooLong: true };
+      const clean = value.replace(/\s+/g, '');
+      const ok = clean.length % 4 !== 1 && /^[A-Za-z0-9+/]*={0,2}$/.test(clean);
+      return { bytes: ok ? Buffer.from(clean, 'base64').toString('hex') : undefined };
+    }
+    if (Array.isArray(value)) return value.map(expected);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v)]));
+    return value;
+  };
+  const actual = (value: unknown): unknown => {
+    if (value instanceof LongJsonString)
+      return value.tooLong ? { tooLong: true } : { bytes: value.bytes?.toString('hex') };
+    if (Array.isArray(value)) return value.map(actual);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, actual(v)]));
+    return value;
+  };
+  const base64Text = fc
+    .tuple(
+      fc.uint8Array({ minLength: 0, maxLength: 3500 }),
+      fc.constantFrom('plain', 'lines', 'slashes', 'unicode', 'broken'),
+    )
+    .map(([bytes, style]) => {
+      const b64 = Buffer.from(bytes).toString('base64');
+      if (style === 'lines') return b64.replace(/.{76}/g, '$&\n');
+      if (style === 'broken') return `${b64.slice(0, 70)}!${b64.slice(70)}`;
+      return b64;
+    });
+
+  it('gives JSON.parse’s document with every long string decoded, however the body is cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ name: fc.string({ maxLength: 80 }), contents: base64Text }), { maxLength: 4 }),
+        fc.constantFrom('plain', 'slashes', 'unicode'),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (images, escaping, cuts) => {
+          let text = JSON.stringify({ images, tagIds: ['x'] });
+          // Encoders that escape '/' or '+' (PHP, System.Text.Json) write the same value differently.
+          if (escaping === 'slashes') text = text.replace(/\//g, '\\/');
+          if (escaping === 'unicode') text = text.replace(/\+/g, '\\u002B');
+          const body = await read(Buffer.from(text), cuts);
+          expect(actual(body)).toEqual(expected(JSON.parse(text)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers malformed documents with 400 BadRequest and oversized ones with 413, never anything else', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 6 }), async (text, cuts) => {
+        const outcome = await read(Buffer.from(text), cuts).then(
+          () => 'ok',
+          (e: unknown) => (e instanceof ApiError ? `${e.status} ${e.code}` : String(e)),
+        );
+        expect(['ok', '400 BadRequest', '413 BadRequest']).toContain(outcome);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('number parameters', () => {
+  it('are judged in time linear in their length, and refused past the length cap', () => {
+    const op = trainingOperations.find((o) => o.operationId === 'GetIterationPerformance')!;
+    const ids = {
+      projectId: '00000000-0000-0000-0000-000000000001',
+      iterationId: '00000000-0000-0000-0000-000000000002',
+    };
+    fc.assert(
+      fc.property(fc.stringMatching(/^[-+]?[0-9]{0,3000}[.]?[0-9]{0,3000}[eE]?[0-9]{0,20}[x]?$/), (value) => {
+        const start = performance.now();
+        let outcome: string;
+        try {
+          validateParams(op, ids, new URLSearchParams({ threshold: value }));
+          outcome = 'ok';
+        } catch (e) {
+          outcome = e instanceof ApiError ? e.code : String(e);
+        }
+        expect(performance.now() - start).toBeLessThan(50);
+        if (value.length > MAX_NUMBER_LENGTH) expect(outcome).toBe('BadRequest');
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -35,6 +35,9 @@ export function send(
         path: o.path,
         headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...o.headers },
         timeout: o.timeoutMs ?? 10_000,
+        // A connection of its own: a pooled one left idle past the server's keep-alive timeout (5 s) can be closed
+        // just as a request that took long to build is sent on it.
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -197,4 +200,73 @@ export async function startHostileOrigin(): Promise<{ url: string; close(): Prom
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+export interface Responsiveness<T> {
+  result: T;
+  /** Slowest probe answer before the attack, and while it ran (ms). */
+  baselineMs: number;
+  worstMs: number;
+  probes: number;
+}
+
+/**
+ * Runs `attack` while a cheap authenticated request (GetProjects) is sent again and again, and compares the slowest
+ * answer during the attack with the slowest of the same probes outside it: 1.5 s before, and after it for as long as
+ * it ran (up to 30 s), so the baseline window is as long as the attack's and meets as much of a busy machine's noise.
+ * A stalled event loop shows as one probe far above it.
+ */
+export async function whileProbing<T>(
+  base: string,
+  attack: () => Promise<T>,
+  opts: { baselineMs?: number; intervalMs?: number } = {},
+): Promise<Responsiveness<T>> {
+  const interval = opts.intervalMs ?? 20;
+  const probe = async () => {
+    const r = await send(base, {
+      method: 'GET',
+      path: '/customvision/v3.3/training/projects',
+      headers: trainingHeaders,
+      timeoutMs: 30_000,
+    });
+    if (r.status !== 200) throw new Error(`probe answered ${r.status}: ${r.text}`);
+    return r.ms;
+  };
+  const series = async (until: () => boolean) => {
+    let worst = 0;
+    let n = 0;
+    while (!until()) {
+      worst = Math.max(worst, await probe());
+      n++;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+    return { worst, n };
+  };
+  // Warm the connection path, then the baseline window.
+  await probe();
+  const baselineEnd = performance.now() + (opts.baselineMs ?? 1500);
+  const baseline = await series(() => performance.now() > baselineEnd);
+  let done = false;
+  const started = performance.now();
+  const running = attack().finally(() => {
+    done = true;
+  });
+  // At least a few probes even when the attack is quick.
+  let minimum = 5;
+  const during = await series(() => done && minimum-- <= 0);
+  const result = await running;
+  const afterEnd = performance.now() + Math.min(30_000, Math.max(1500, performance.now() - started));
+  const after = await series(() => performance.now() > afterEnd);
+  return { result, baselineMs: Math.max(baseline.worst, after.worst), worstMs: during.worst, probes: during.n };
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MB; undefined where /proc is not available. */
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { type ApiError, badRequest, payloadTooLarge } from '../../domain/errors.ts';
+import { Base64Sink } from './base64-sink.ts';
 import { checkDepth, hasBody } from './read-body.ts';
 
 /**
  * A JSON string value too long to keep as a JavaScript string (an image's base64 in CreateImagesFromFiles). It is
- * decoded from base64 as it ends, so the body never exists as one string and each image only as its bytes.
+ * decoded from base64 as it streams in, so neither the body nor an image ever exists as a string.
  */
 export class LongJsonString {
   constructor(
@@ -28,16 +29,17 @@ export interface LargeJsonLimits {
   maxDocumentBytes: number;
 }
 
+const YIELD_AFTER_MS = 4;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Reads a JSON body whose long strings are lifted out while it streams in: the document that is left (with a short
  * placeholder for each long string) goes to JSON.parse, and each long string becomes a LongJsonString holding its
  * decoded bytes. Peak memory is the decoded images plus one string's text and a bounded document, instead of the
  * raw body, one string as long as the body (past V8's longest string for Azure's 64 × 6 MB batch) and every image
- * twice. The scan is a few indexOf calls per chunk, so a large body never holds the event loop for long.
+ * twice. The work is a few indexOf calls and one pass of the decoder per chunk, so a large body never holds the
+ * event loop for long.
  */
 export function readLargeJson(stream: Readable, limits: LargeJsonLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -51,6 +53,9 @@ export function readLargeJson(stream: Readable, limits: LargeJsonLimits): Promis
     let escaped = false;
     let pieces: Buffer[] = [];
     let stringBytes = 0;
+    /** Set once the current string is longer than `liftOver`: its text goes to the decoder from then on. */
+    let sink: Base64Sink | undefined;
+    let tooLong = false;
     let failed = false;
 
     const fail = (e: ApiError) => {
@@ -66,25 +71,45 @@ export function readLargeJson(stream: Readable, limits: LargeJsonLimits): Promis
       document.push(b);
     };
     const endString = () => {
-      if (stringBytes <= limits.liftOver) {
-        emit(Buffer.concat([Buffer.from('"'), ...pieces, Buffer.from('"')]));
-      } else {
-        lifted.push(liftedValue(pieces, stringBytes > limits.maxStringBytes));
+      if (sink || tooLong) {
+        lifted.push(new LongJsonString(tooLong ? undefined : sink!.end(), tooLong));
         emit(Buffer.from(JSON.stringify(`${tag}${lifted.length - 1}`)));
-      }
+      } else emit(Buffer.concat([Buffer.from('"'), ...pieces, Buffer.from('"')]));
       pieces = [];
       stringBytes = 0;
+      sink = undefined;
+      tooLong = false;
     };
     const keep = (chunk: Buffer, from: number, to: number) => {
       if (to <= from) return;
       stringBytes += to - from;
-      // Past the cap the text is only counted; a copy detaches it from the socket's chunk.
-      if (stringBytes <= limits.maxStringBytes) pieces.push(Buffer.from(chunk.subarray(from, to)));
-      else pieces = [];
+      if (tooLong) return;
+      if (stringBytes > limits.maxStringBytes) {
+        // Past the cap the text is only counted.
+        tooLong = true;
+        sink = undefined;
+        pieces = [];
+      } else if (sink) sink.write(chunk, from, to);
+      else if (stringBytes > limits.liftOver) {
+        sink = new Base64Sink();
+        for (const p of pieces) sink.write(p);
+        sink.write(chunk, from, to);
+        pieces = [];
+      } else pieces.push(Buffer.from(chunk.subarray(from, to))); // a copy detaches it from the socket's chunk
     };
 
+    // A socket delivers many chunks per turn of the event loop; pausing after a few ms of work lets other requests
+    // be answered between them.
+    let sliceStart = performance.now();
     const onData = (chunk: Buffer) => {
       if (failed) return;
+      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+        stream.pause();
+        setImmediate(() => {
+          sliceStart = performance.now();
+          stream.resume();
+        });
+      }
       total += chunk.length;
       if (total > limits.maxBytes) return fail(tooLarge());
       let pos = 0;
@@ -147,21 +172,6 @@ export function readLargeJson(stream: Readable, limits: LargeJsonLimits): Promis
       }
     });
   });
-}
-
-/** Decodes one lifted string: its JSON escapes (a few encoders write `\/` or `\u002B`), then base64. */
-function liftedValue(pieces: Buffer[], tooLong: boolean): LongJsonString {
-  if (tooLong) return new LongJsonString(undefined, true);
-  const raw = Buffer.concat(pieces);
-  let text: string;
-  try {
-    text = raw.includes(BACKSLASH) ? (JSON.parse(`"${raw.toString('utf8')}"`) as string) : raw.toString('latin1');
-  } catch {
-    return new LongJsonString(undefined, false);
-  }
-  const clean = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
-  if (clean.length % 4 === 1 || !BASE64.test(clean)) return new LongJsonString(undefined, false);
-  return new LongJsonString(Buffer.from(clean, 'base64'), false);
 }
 
 /** readLargeJson as a body reader, answering like readJson: 413 past the limits, 400 for malformed JSON. */
