@@ -65,7 +65,12 @@ export function AddImagesDialog({ project, onClose }: { project: Project; onClos
       for (const r of summary.images) {
         if (r.status === 'OK') added++;
         else if (r.status === 'OKDuplicate') duplicates++;
-        else found.push({ name: r.sourceUrl ?? '?', reason: r.message ?? describeStatus(r.status) });
+        // Multipart uploads report the part's filename as sent, in quotes (as Azure does).
+        else
+          found.push({
+            name: (r.sourceUrl ?? '?').replace(/^"(.*)"$/, '$1'),
+            reason: r.message ?? describeStatus(r.status),
+          });
       }
       setUploaded({ added, duplicates });
       setProblems([...found]);

@@ -57,7 +57,9 @@ export function NewProjectDialog({ onClose, onCreated }: { onClose: () => void; 
       }
     >
       <label>
-        Name<span aria-hidden="true">*</span>
+        <span>
+          Name<span aria-hidden="true">*</span>
+        </span>
         <input required value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={256} />
       </label>
       <label>

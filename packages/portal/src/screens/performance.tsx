@@ -200,7 +200,12 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
               </tbody>
             </table>
           </div>
-          <Mistakes projectId={projectId} iteration={iteration} threshold={threshold / 100} />
+          <Mistakes
+            projectId={projectId}
+            iteration={iteration}
+            threshold={threshold / 100}
+            multiclass={(iteration.classificationType ?? project.settings.classificationType) !== 'Multilabel'}
+          />
         </>
       ) : null}
       {dialog === 'publish' ? (
@@ -251,7 +256,8 @@ function Figure({ label, value }: { label: string; value: number | null | undefi
 }
 
 /** The images cross-validation got wrong at this threshold: a tag missed, or one predicted that the image lacks. */
-function Mistakes({ projectId, iteration, threshold }: { projectId: string; iteration: Iteration; threshold: number }) {
+function Mistakes(props: { projectId: string; iteration: Iteration; threshold: number; multiclass: boolean }) {
+  const { projectId, iteration, threshold, multiclass } = props;
   const [rows, setRows] = useState<TrainingModels.ImagePerformance[] | null>(null);
   useEffect(() => {
     trainer()
@@ -261,6 +267,11 @@ function Mistakes({ projectId, iteration, threshold }: { projectId: string; iter
   }, [iteration.id]);
   const wrong = (rows ?? []).filter((r) => {
     const actual = new Set((r.tags ?? []).map((t) => t.tagId));
+    if (multiclass) {
+      // One answer per image: the top tag, counted only when it clears the threshold.
+      const top = [...(r.predictions ?? [])].sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0))[0];
+      return !top || (top.probability ?? 0) < threshold || !actual.has(top.tagId);
+    }
     const predicted = new Set(
       (r.predictions ?? []).filter((p) => (p.probability ?? 0) >= threshold).map((p) => p.tagId),
     );

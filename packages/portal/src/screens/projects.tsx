@@ -3,6 +3,7 @@ import { type Domain, domains, loadDomains, type Project } from '../project-stat
 import { navigate } from '../router.ts';
 import { describeError, trainer } from '../session.ts';
 import { ConfirmDialog, ErrorText } from '../ui/dialog.tsx';
+import { PictureIcon, TrashIcon } from '../ui/icons.tsx';
 import { NewProjectDialog } from './new-project.tsx';
 
 export function ProjectsScreen() {
@@ -124,19 +125,14 @@ function ProjectCard({
   domain: Domain | undefined;
   onDelete: () => void;
 }) {
+  const thumbnail = useThumbnail(project);
   const type = domain?.type === 'ObjectDetection' ? 'Object Detection' : 'Classification';
   const detail =
     domain?.type === 'ObjectDetection' ? type : `${type} · ${project.settings.classificationType ?? 'Multiclass'}`;
   return (
     <article class="card project-card">
       <a class="project-link" href={`#/projects/${project.id}/training`}>
-        <div class="project-thumb">
-          {project.thumbnailUri ? (
-            <img src={project.thumbnailUri} alt="" loading="lazy" />
-          ) : (
-            <span aria-hidden="true">🖼</span>
-          )}
-        </div>
+        <div class="project-thumb">{thumbnail ? <img src={thumbnail} alt="" loading="lazy" /> : <PictureIcon />}</div>
         <h2 class="project-name">{project.name}</h2>
       </a>
       <p class="muted small">{detail}</p>
@@ -147,8 +143,22 @@ function ProjectCard({
         aria-label={`Delete project ${project.name}`}
         onClick={onDelete}
       >
-        🗑
+        <TrashIcon />
       </button>
     </article>
   );
+}
+
+/** The project's thumbnail, or else its newest image's, as Custom Vision's cards show one once images are added. */
+function useThumbnail(project: Project): string | null {
+  const [uri, setUri] = useState(project.thumbnailUri ?? null);
+  useEffect(() => {
+    if (project.thumbnailUri || !project.id) return;
+    const t = trainer();
+    t.getTaggedImages(project.id, { take: 1 })
+      .then(async (tagged) => tagged[0] ?? (await t.getUntaggedImages(project.id!, { take: 1 }))[0])
+      .then((image) => setUri(image?.thumbnailUri ?? null))
+      .catch(() => undefined);
+  }, [project.id]);
+  return uri;
 }

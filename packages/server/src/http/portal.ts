@@ -33,10 +33,7 @@ export function portalRoutes(
     return router;
   }
   // Hashed asset names never change content; index.html must be re-read so a rebuild shows at once.
-  router.use(
-    '/assets',
-    express.static(`${dir}/assets`, { immutable: true, maxAge: '1y', index: false, fallthrough: false }),
-  );
+  router.use('/assets', express.static(`${dir}/assets`, { immutable: true, maxAge: '1y', index: false }));
   router.get(['/', '/index.html'], (_req, res) => {
     res.set('Cache-Control', 'no-cache').sendFile('index.html', { root: dir });
   });
