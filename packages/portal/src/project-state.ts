@@ -8,6 +8,13 @@ export type Domain = TrainingModels.Domain;
 export type Tag = TrainingModels.Tag;
 export type Iteration = TrainingModels.Iteration;
 
+/** What a dialog about one iteration is given. */
+export interface IterationDialogProps {
+  project: Project;
+  iteration: Iteration;
+  onClose: () => void;
+}
+
 export const domains = signal<Domain[]>([]);
 export const project = signal<Project | null>(null);
 export const tags = signal<Tag[]>([]);

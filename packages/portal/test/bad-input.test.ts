@@ -5,30 +5,19 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launch, repoRoot, screenshot } from './helpers/browser.ts';
-import { type RunningServer, startServer } from './helpers/server.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, portalSession, repoRoot, screenshot } from './helpers/browser.ts';
+import type { RunningServer } from './helpers/server.ts';
 
 const hemlockDir = join(repoRoot, 'data/datasets/azure-cv-trees/train/Hemlock');
 
 describe.runIf(haveChromium())('bad input in the portal', () => {
+  const session = portalSession();
   let srv: RunningServer;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    [srv, browser] = await Promise.all([startServer(), launch()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(30_000);
-  });
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail')
-      await page.screenshot({ path: `/tmp/portal-failure-${ctx.task.name.slice(0, 40)}.png` });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
+  beforeAll(() => {
+    ({ server: srv, page } = session);
   });
 
   it('refuses a wrong Training key, then a wrong Prediction key, and keeps neither', async () => {

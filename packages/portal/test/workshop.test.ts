@@ -5,31 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launch, repoRoot, screenshot } from './helpers/browser.ts';
-import { type RunningServer, startServer } from './helpers/server.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, portalSession, repoRoot, screenshot } from './helpers/browser.ts';
+import type { RunningServer } from './helpers/server.ts';
 
 const trees = join(repoRoot, 'data/datasets/azure-cv-trees');
 
 describe.runIf(haveChromium())('the workshop in the portal', () => {
+  const session = portalSession();
   let srv: RunningServer;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    [srv, browser] = await Promise.all([startServer(), launch()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page.setDefaultTimeout(30_000);
-  });
-  afterEach(async (ctx) => {
-    // A failed step leaves its picture behind for whoever reads the failure.
-    if (ctx.task.result?.state === 'fail')
-      await page.screenshot({ path: `/tmp/portal-failure-${ctx.task.name.slice(0, 40)}.png` });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
+  beforeAll(() => {
+    ({ server: srv, page } = session);
   });
 
   it('signs in with the development keys the server offers', async () => {

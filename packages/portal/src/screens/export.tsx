@@ -1,6 +1,6 @@
 import type { TrainingModels } from '@cvkit/sdk';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Iteration, Project } from '../project-state.ts';
+import type { IterationDialogProps } from '../project-state.ts';
 import { describeError, trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
 import { pause } from '../ui/format.ts';
@@ -35,15 +35,7 @@ const choices: Choice[] = [
 const same = (e: TrainingModels.Export, c: Choice) =>
   e.platform === c.platform && (e.flavor ?? null) === (c.flavor ?? null);
 
-export function ExportDialog({
-  project,
-  iteration,
-  onClose,
-}: {
-  project: Project;
-  iteration: Iteration;
-  onClose: () => void;
-}) {
+export function ExportDialog({ project, iteration, onClose }: IterationDialogProps) {
   const offered = choices.filter((c) => (iteration.exportableTo ?? []).includes(c.platform));
   const [picked, setPicked] = useState<Choice | undefined>(offered[0]);
   const [exports, setExports] = useState<TrainingModels.Export[]>([]);

@@ -4,6 +4,7 @@ import { type Iteration, iterations, type Project, reloadIterations, tags, watch
 import { describeError, trainer } from '../session.ts';
 import { ConfirmDialog, Dialog, ErrorText } from '../ui/dialog.tsx';
 import { percent, when } from '../ui/format.ts';
+import { useAction } from '../ui/use-action.ts';
 import { ExportDialog } from './export.tsx';
 import { PredictionUrlDialog } from './prediction-url.tsx';
 
@@ -64,8 +65,8 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
   const [perf, setPerf] = useState<Performance | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'publish' | 'url' | 'export' | 'delete' | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const action = useAction();
+  const { busy, error: actionError } = action;
   const completed = iteration.status === 'Completed';
 
   useEffect(() => {
@@ -84,17 +85,8 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
   }, [iteration.id, completed, threshold]);
 
   const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await fn();
-      await reloadIterations();
-      setDialog(null);
-    } catch (e) {
-      setActionError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    if (await action.run(fn)) setDialog(null);
+    await reloadIterations().catch(() => undefined);
   };
 
   return (
@@ -215,7 +207,7 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
           error={actionError}
           onClose={() => {
             setDialog(null);
-            setActionError(null);
+            action.setError(null);
           }}
           onPublish={(publishName, predictionId) =>
             act(() => trainer().publishIteration(projectId, iteration.id!, { publishName, predictionId }))
@@ -238,7 +230,7 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
           onConfirm={() => act(() => trainer().deleteIteration(projectId, iteration.id!))}
           onClose={() => {
             setDialog(null);
-            setActionError(null);
+            action.setError(null);
           }}
         />
       ) : null}

@@ -1,18 +1,10 @@
-import { type Iteration, isDetection, type Project } from '../project-state.ts';
+import { type IterationDialogProps, isDetection } from '../project-state.ts';
 import { keys } from '../session.ts';
 import { CopyField } from '../ui/copy.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 
 /** The two Prediction API URLs of a published iteration with the headers a client sends, as Custom Vision shows them. */
-export function PredictionUrlDialog({
-  project,
-  iteration,
-  onClose,
-}: {
-  project: Project;
-  iteration: Iteration;
-  onClose: () => void;
-}) {
+export function PredictionUrlDialog({ project, iteration, onClose }: IterationDialogProps) {
   const verb = isDetection(project) ? 'detect' : 'classify';
   const base = `${location.origin}/customvision/v3.0/Prediction/${project.id}/${verb}/iterations/${encodeURIComponent(iteration.publishName ?? '')}`;
   const key = keys.value?.predictionKey ?? '<Prediction-Key>';

@@ -7,6 +7,7 @@ import { Dialog, ErrorText } from '../ui/dialog.tsx';
 import { percent, when } from '../ui/format.ts';
 import { PredictionView } from '../ui/prediction-table.tsx';
 import { isNegativeName, TagPicker } from '../ui/tag-picker.tsx';
+import { useAction } from '../ui/use-action.ts';
 
 type Stored = TrainingModels.StoredImagePrediction;
 
@@ -110,14 +111,11 @@ function PredictionDialog({
   const multiclass = project.settings.classificationType !== 'Multilabel';
   const best = top(prediction)[0];
   const [names, setNames] = useState<string[]>(best?.tagName && (best.probability ?? 0) >= 0.5 ? [best.tagName] : []);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const save = async () => {
     if (names.length === 0) return setError('Give the image at least one tag.');
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const tagIds = [];
       for (const n of names) tagIds.push((await ensureTag(project.id!, n, isNegativeName(n))).id!);
       const result = await trainer().createImagesFromPredictions(project.id!, {
@@ -133,10 +131,7 @@ function PredictionDialog({
       await reloadTags();
       imagesVersion.value++;
       onClose(true);
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
+    });
   };
 
   return (

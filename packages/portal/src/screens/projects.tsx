@@ -4,6 +4,7 @@ import { navigate } from '../router.ts';
 import { describeError, trainer } from '../session.ts';
 import { ConfirmDialog, ErrorText } from '../ui/dialog.tsx';
 import { PictureIcon, TrashIcon } from '../ui/icons.tsx';
+import { useAction } from '../ui/use-action.ts';
 import { NewProjectDialog } from './new-project.tsx';
 
 export function ProjectsScreen() {
@@ -12,8 +13,7 @@ export function ProjectsScreen() {
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Project | null>(null);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const deletion = useAction();
 
   const reload = async () => {
     try {
@@ -33,17 +33,11 @@ export function ProjectsScreen() {
   );
 
   const remove = async () => {
-    if (!deleting?.id) return;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      await trainer().deleteProject(deleting.id);
+    const id = deleting?.id;
+    if (!id) return;
+    if (await deletion.run(() => trainer().deleteProject(id))) {
       setDeleting(null);
       await reload();
-    } catch (e) {
-      setDeleteError(describeError(e));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -103,12 +97,12 @@ export function ProjectsScreen() {
             </>
           }
           confirm="Delete"
-          busy={busy}
-          error={deleteError}
+          busy={deletion.busy}
+          error={deletion.error}
           onConfirm={remove}
           onClose={() => {
             setDeleting(null);
-            setDeleteError(null);
+            deletion.setError(null);
           }}
         />
       ) : null}

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { iterations, type Project, reloadIterations } from '../project-state.ts';
 import { describeError, trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
+import { IterationSelect } from '../ui/iteration-select.tsx';
 import { PredictionView } from '../ui/prediction-table.tsx';
 
 export function QuickTestDialog({ project, onClose }: { project: Project; onClose: () => void }) {
@@ -85,16 +86,7 @@ export function QuickTestDialog({ project, onClose }: { project: Project; onClos
               />
             </label>
           </div>
-          <label>
-            Iteration
-            <select value={iterationId} onChange={(e) => setIterationId(e.currentTarget.value)}>
-              {completed.map((i) => (
-                <option key={i.id} value={i.id}>
-                  {i.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <IterationSelect iterations={completed} value={iterationId} onChange={setIterationId} />
         </>
       )}
       {busy ? (

@@ -5,6 +5,7 @@ import { iterations, type Project, reloadIterations, reloadTags } from '../proje
 import { describeError, trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
 import { percent } from '../ui/format.ts';
+import { IterationSelect } from '../ui/iteration-select.tsx';
 
 type Suggestion = { image: Image; tagId: string; tagName: string; probability: number; accept: boolean };
 
@@ -100,20 +101,7 @@ export function SuggestedTagsDialog({ project, onClose }: { project: Project; on
       }
     >
       {!suggestions ? (
-        <label>
-          Iteration
-          <select
-            value={iterationId}
-            onChange={(e) => setIterationId(e.currentTarget.value)}
-            disabled={completed.length === 0}
-          >
-            {completed.map((i) => (
-              <option key={i.id} value={i.id}>
-                {i.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IterationSelect iterations={completed} value={iterationId} onChange={setIterationId} />
       ) : suggestions.length === 0 ? (
         <p>No untagged image to suggest for.</p>
       ) : (

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { addTags, type Image, removeTags } from '../images.ts';
 import { ensureTag, type Project, reloadTags, tags } from '../project-state.ts';
-import { describeError } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
 import { isNegativeName, TagPicker } from '../ui/tag-picker.tsx';
+import { useAction } from '../ui/use-action.ts';
 
 /**
  * Tags or untags the selected images: a tag that every selected image has starts checked, one that some have is
@@ -21,13 +21,10 @@ export function TagImagesDialog(props: { project: Project; images: Image[]; onCl
     ),
   );
   const [extra, setExtra] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const ids = images.map((i) => i.id!);
       const adding = Object.entries(state)
         .filter(([, s]) => s === 'all')
@@ -41,10 +38,7 @@ export function TagImagesDialog(props: { project: Project; images: Image[]; onCl
       await addTags(project.id!, ids, adding);
       await reloadTags();
       props.onClose(true);
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,21 +1,19 @@
 import { useState } from 'preact/hooks';
 import { type Project, reloadIterations, tags, watchTraining } from '../project-state.ts';
-import { describeError, trainer } from '../session.ts';
+import { trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
-import { Radio } from './new-project.tsx';
+import { RadioGroup } from '../ui/radio-group.tsx';
+import { useAction } from '../ui/use-action.ts';
 
 export function TrainDialog(props: { project: Project; onClose: () => void; onStarted: () => void }) {
   const { project } = props;
   const [type, setType] = useState<'Regular' | 'Advanced'>('Regular');
   const [hours, setHours] = useState(1);
   const [selected, setSelected] = useState<Set<string>>(() => new Set(tags.value.map((t) => t.id!)));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const train = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const allTags = selected.size === tags.value.length;
       await trainer().trainProject(
         project.id!,
@@ -25,10 +23,7 @@ export function TrainDialog(props: { project: Project; onClose: () => void; onSt
       await reloadIterations();
       void watchTraining(project.id!);
       props.onStarted();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -48,15 +43,16 @@ export function TrainDialog(props: { project: Project; onClose: () => void; onSt
         </>
       }
     >
-      <fieldset>
-        <legend>Training Types</legend>
-        <Radio name="trainingType" value="Regular" checked={type === 'Regular'} onPick={() => setType('Regular')}>
-          Quick Training
-        </Radio>
-        <Radio name="trainingType" value="Advanced" checked={type === 'Advanced'} onPick={() => setType('Advanced')}>
-          Advanced Training
-        </Radio>
-      </fieldset>
+      <RadioGroup
+        legend="Training Types"
+        name="trainingType"
+        choices={[
+          { value: 'Regular', label: 'Quick Training' },
+          { value: 'Advanced', label: 'Advanced Training' },
+        ]}
+        value={type}
+        onChange={setType}
+      />
       {type === 'Advanced' ? (
         <>
           <label>

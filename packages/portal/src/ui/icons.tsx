@@ -8,12 +8,11 @@ const common = {
   'stroke-width': 2,
   'stroke-linecap': 'round',
   'stroke-linejoin': 'round',
-  'aria-hidden': true,
 } as const;
 
 export function TrashIcon() {
   return (
-    <svg {...common}>
+    <svg {...common} aria-hidden="true">
       <path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6" />
     </svg>
   );
@@ -21,7 +20,7 @@ export function TrashIcon() {
 
 export function PictureIcon({ size = 40 }: { size?: number }) {
   return (
-    <svg {...common} width={size} height={size} stroke-width={1.5}>
+    <svg {...common} width={size} height={size} stroke-width={1.5} aria-hidden="true">
       <rect x="3" y="4" width="18" height="16" rx="2" />
       <circle cx="9" cy="10" r="2" />
       <path d="m21 17-5-5-9 8" />

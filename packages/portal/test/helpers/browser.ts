@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type RunningServer, startServer } from './server.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const screenshotsDir = join(repoRoot, 'docs/portal');
@@ -58,4 +60,34 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     .resize({ width: Math.round(width * 0.75) })
     .png({ palette: true, colours: 256, effort: 10 })
     .toFile(join(screenshotsDir, `${name}.png`));
+}
+
+export interface PortalSession {
+  server: RunningServer;
+  page: Page;
+}
+
+/**
+ * Registers the hooks of one browser session against one fresh server for the enclosing describe: the fields are
+ * set before its first test. A failed test leaves a picture of the page in /tmp for whoever reads the failure.
+ */
+export function portalSession(): PortalSession {
+  const session = {} as PortalSession;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const [server, b] = await Promise.all([startServer(), launch()]);
+    browser = b;
+    session.server = server;
+    session.page = await b.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    session.page.setDefaultTimeout(30_000);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail')
+      await session.page?.screenshot({ path: `/tmp/portal-failure-${ctx.task.name.slice(0, 40)}.png` });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await session.server?.stop();
+  });
+  return session;
 }
