@@ -96,8 +96,15 @@ describe.runIf(haveChromium())('the workshop in the portal', () => {
     await page.getByText('Probability Threshold').waitFor({ timeout: 120_000 });
     const precision = page.locator('.figure').filter({ hasText: 'Precision' }).locator('.figure-value');
     await expect.poll(() => precision.textContent()).toMatch(/%$/);
-    const rows = page.locator('table tbody tr');
+    const rows = page.getByRole('table', { name: 'Performance Per Tag' }).locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
+    // A cell of the confusion matrix opens its images.
+    const cell = page.getByRole('button', { name: /^\d+ Hemlock images? predicted as Hemlock$/ });
+    const n = Number(await cell.textContent());
+    expect(n).toBeGreaterThan(0);
+    await cell.click();
+    await page.getByText(`Hemlock predicted as Hemlock (${n})`).waitFor();
+    await expect.poll(() => page.locator('.small-grid li').count()).toBe(n);
     await screenshot(page, 'performance');
     const recall = page.locator('.figure').filter({ hasText: 'Recall' }).locator('.figure-value');
     const before = await recall.textContent();

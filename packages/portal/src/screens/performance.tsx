@@ -5,6 +5,7 @@ import { describeError, trainer } from '../session.ts';
 import { ConfirmDialog, Dialog, ErrorText } from '../ui/dialog.tsx';
 import { percent, when } from '../ui/format.ts';
 import { useAction } from '../ui/use-action.ts';
+import { Evaluation } from './evaluation.tsx';
 import { ExportDialog } from './export.tsx';
 import { PredictionUrlDialog } from './prediction-url.tsx';
 
@@ -167,9 +168,9 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
             <Figure label="Recall" value={perf?.recall} />
             <Figure label="AP" value={perf?.averagePrecision} />
           </div>
-          <h3>Performance Per Tag</h3>
+          <h3 id="per-tag-title">Performance Per Tag</h3>
           <div class="table-wrap">
-            <table>
+            <table aria-labelledby="per-tag-title">
               <thead>
                 <tr>
                   <th scope="col">Tag</th>
@@ -192,7 +193,8 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
               </tbody>
             </table>
           </div>
-          <Mistakes
+          <Evaluation
+            tags={tags.value}
             projectId={projectId}
             iteration={iteration}
             threshold={threshold / 100}
@@ -244,57 +246,6 @@ function Figure({ label, value }: { label: string; value: number | null | undefi
       <span class="figure-value">{percent(value)}</span>
       <span class="figure-label">{label}</span>
     </div>
-  );
-}
-
-/** The images cross-validation got wrong at this threshold: a tag missed, or one predicted that the image lacks. */
-function Mistakes(props: { projectId: string; iteration: Iteration; threshold: number; multiclass: boolean }) {
-  const { projectId, iteration, threshold, multiclass } = props;
-  const [rows, setRows] = useState<TrainingModels.ImagePerformance[] | null>(null);
-  useEffect(() => {
-    trainer()
-      .getImagePerformances(projectId, iteration.id!, { take: 256 })
-      .then(setRows)
-      .catch(() => setRows([]));
-  }, [iteration.id]);
-  const wrong = (rows ?? []).filter((r) => {
-    const actual = new Set((r.tags ?? []).map((t) => t.tagId));
-    if (multiclass) {
-      // One answer per image: the top tag, counted only when it clears the threshold.
-      const top = [...(r.predictions ?? [])].sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0))[0];
-      return !top || (top.probability ?? 0) < threshold || !actual.has(top.tagId);
-    }
-    const predicted = new Set(
-      (r.predictions ?? []).filter((p) => (p.probability ?? 0) >= threshold).map((p) => p.tagId),
-    );
-    return actual.size !== predicted.size || [...actual].some((t) => !predicted.has(t));
-  });
-  if (!rows) return null;
-  return (
-    <>
-      <h3>Images the iteration got wrong ({wrong.length})</h3>
-      {wrong.length === 0 ? <p class="muted small">None at this threshold.</p> : null}
-      <ul class="image-grid small-grid">
-        {wrong.map((r) => {
-          const top = [...(r.predictions ?? [])].sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0))[0];
-          return (
-            <li key={r.id} class="thumb">
-              <a href={r.imageUri ?? '#'} target="_blank" rel="noreferrer">
-                <img
-                  src={r.thumbnailUri ?? ''}
-                  alt={`Tagged ${(r.tags ?? []).map((t) => t.tagName).join(', ') || 'nothing'}`}
-                  loading="lazy"
-                />
-              </a>
-              <span class="thumb-tags">
-                {(r.tags ?? []).map((t) => t.tagName).join(', ')} →{' '}
-                {top ? `${top.tagName} ${percent(top.probability)}` : '–'}
-              </span>
-            </li>
-          );
-        })}
-      </ul>
-    </>
   );
 }
 
