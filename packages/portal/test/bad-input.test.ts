@@ -91,6 +91,21 @@ describe.runIf(haveChromium())('bad input in the portal', () => {
     await expect.poll(() => page.locator('.image-grid li').count()).toBe(5);
   });
 
+  it('takes files dropped on the upload dialog', async () => {
+    await page.getByRole('button', { name: 'Add images' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Image upload' });
+    const bytes = [...readFileSync(join(hemlockDir, readdirSync(hemlockDir).sort()[0]!))];
+    const drop = await page.evaluateHandle((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    }, bytes);
+    await dialog.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: drop });
+    await dialog.getByText('1 image ready').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('explains why a training with one tag cannot start, and keeps every image', async () => {
     await page.getByRole('button', { name: 'Train' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Choose Training Type' });
@@ -114,5 +129,8 @@ describe.runIf(haveChromium())('bad input in the portal', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'phone');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('cvkit.portal.keys'))).toBeNull();
   });
 });
