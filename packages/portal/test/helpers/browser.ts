@@ -79,7 +79,8 @@ export function portalSession(): PortalSession {
     browser = b;
     session.server = server;
     session.page = await b.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    session.page.setDefaultTimeout(30_000);
+    // Generous: under `npm test` the browser shares two cores with the rest of the suite.
+    session.page.setDefaultTimeout(60_000);
   });
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail')
