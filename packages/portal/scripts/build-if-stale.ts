@@ -37,5 +37,10 @@ export async function buildIfStale(): Promise<boolean> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  if (await buildIfStale()) console.log(`portal built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    if (await buildIfStale()) console.log(`portal built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    // The API does not need the portal: start without it (`/` then says how to build it) rather than not at all.
+    console.warn(`the portal could not be built, the server starts without it: ${(e as Error).message}`);
+  }
 }
