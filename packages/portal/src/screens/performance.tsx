@@ -1,6 +1,14 @@
 import type { TrainingModels } from '@cvkit/sdk';
 import { useEffect, useState } from 'preact/hooks';
-import { type Iteration, iterations, type Project, reloadIterations, tags, watchTraining } from '../project-state.ts';
+import {
+  type Iteration,
+  isDetection,
+  iterations,
+  type Project,
+  reloadIterations,
+  tags,
+  watchTraining,
+} from '../project-state.ts';
 import { describeError, trainer } from '../session.ts';
 import { ConfirmDialog, Dialog, ErrorText } from '../ui/dialog.tsx';
 import { percent, when } from '../ui/format.ts';
@@ -63,6 +71,8 @@ export function PerformanceTab({ project }: { project: Project }) {
 function IterationView({ project, iteration }: { project: Project; iteration: Iteration }) {
   const projectId = project.id!;
   const [threshold, setThreshold] = useState(50);
+  const [overlap, setOverlap] = useState(30);
+  const detection = isDetection(project);
   const [perf, setPerf] = useState<Performance | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'publish' | 'url' | 'export' | 'delete' | null>(null);
@@ -75,7 +85,10 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
     // The figures come from the server at each threshold: moving the slider never retrains.
     const t = setTimeout(() => {
       trainer()
-        .getIterationPerformance(projectId, iteration.id!, { threshold: threshold / 100 })
+        .getIterationPerformance(projectId, iteration.id!, {
+          threshold: threshold / 100,
+          ...(detection ? { overlapThreshold: overlap / 100 } : {}),
+        })
         .then((p) => {
           setPerf(p);
           setError(null);
@@ -83,7 +96,7 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
         .catch((e) => setError(describeError(e)));
     }, 120);
     return () => clearTimeout(t);
-  }, [iteration.id, completed, threshold]);
+  }, [iteration.id, completed, threshold, overlap]);
 
   const act = async (fn: () => Promise<unknown>) => {
     if (await action.run(fn)) setDialog(null);
@@ -148,25 +161,13 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
       ) : null}
       {completed ? (
         <>
-          <label class="slider">
-            <span>
-              Probability Threshold: <strong>{threshold}%</strong>
-            </span>
-            <input
-              type="range"
-              min={0}
-              max={100}
-              step={1}
-              value={threshold}
-              onInput={(e) => setThreshold(Number(e.currentTarget.value))}
-              aria-valuetext={`${threshold}%`}
-            />
-          </label>
+          <PercentSlider label="Probability Threshold" value={threshold} onChange={setThreshold} />
+          {detection ? <PercentSlider label="Overlap Threshold" value={overlap} onChange={setOverlap} /> : null}
           {error ? <ErrorText text={error} /> : null}
           <div class="figures" aria-live="polite">
             <Figure label="Precision" value={perf?.precision} />
             <Figure label="Recall" value={perf?.recall} />
-            <Figure label="AP" value={perf?.averagePrecision} />
+            <Figure label={detection ? 'mAP' : 'AP'} value={perf?.averagePrecision} />
           </div>
           <h3 id="per-tag-title">Performance Per Tag</h3>
           <div class="table-wrap">
@@ -193,13 +194,16 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
               </tbody>
             </table>
           </div>
-          <Evaluation
-            tags={tags.value}
-            projectId={projectId}
-            iteration={iteration}
-            threshold={threshold / 100}
-            multiclass={(iteration.classificationType ?? project.settings.classificationType) !== 'Multilabel'}
-          />
+          {/* Per-image results of detectors are regions, not tags: the matrix and the wrong list are for classifiers. */}
+          {detection ? null : (
+            <Evaluation
+              tags={tags.value}
+              projectId={projectId}
+              iteration={iteration}
+              threshold={threshold / 100}
+              multiclass={(iteration.classificationType ?? project.settings.classificationType) !== 'Multilabel'}
+            />
+          )}
         </>
       ) : null}
       {dialog === 'publish' ? (
@@ -237,6 +241,25 @@ function IterationView({ project, iteration }: { project: Project; iteration: It
         />
       ) : null}
     </>
+  );
+}
+
+function PercentSlider(props: { label: string; value: number; onChange: (v: number) => void }) {
+  return (
+    <label class="slider">
+      <span>
+        {props.label}: <strong>{props.value}%</strong>
+      </span>
+      <input
+        type="range"
+        min={0}
+        max={100}
+        step={1}
+        value={props.value}
+        onInput={(e) => props.onChange(Number(e.currentTarget.value))}
+        aria-valuetext={`${props.value}%`}
+      />
+    </label>
   );
 }
 
