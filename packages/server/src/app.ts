@@ -32,6 +32,7 @@ import { collapseSlashes } from './http/middleware/collapse-slashes.ts';
 import { imageBatchJsonLimits } from './http/middleware/read-large-json.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
+import { portalRoutes } from './http/portal.ts';
 import { sendError } from './http/send.ts';
 import { LinkSigner } from './http/signed-links.ts';
 import {
@@ -147,7 +148,7 @@ export async function createServer(
     );
     next();
   });
-  app.get('/', (_req, res) => res.type('text/plain').send('cvkit server: see /openapi.json and /docs\n'));
+  app.use(portalRoutes(config));
   app.get('/openapi.json', (_req, res) => res.json({ training: trainingDocument, prediction: predictionDocument }));
   app.get('/docs', apiPage([trainingDocument as never, predictionDocument as never]));
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));

@@ -1,0 +1,171 @@
+import type { TrainingModels } from '@cvkit/sdk';
+import { useRef, useState } from 'preact/hooks';
+import { type Image, reloadImage } from '../images.ts';
+import { ensureTag, type Project, reloadTags, tags } from '../project-state.ts';
+import { trainer } from '../session.ts';
+import { ErrorText } from '../ui/dialog.tsx';
+import { useAction } from '../ui/use-action.ts';
+
+type Box = { left: number; top: number; width: number; height: number };
+type Drag = { x0: number; y0: number; x1: number; y1: number };
+
+const clamp = (v: number) => Math.min(1, Math.max(0, v));
+const boxOf = (d: Drag): Box => ({
+  left: Math.min(d.x0, d.x1),
+  top: Math.min(d.y0, d.y1),
+  width: Math.abs(d.x1 - d.x0),
+  height: Math.abs(d.y1 - d.y0),
+});
+const style = (b: Box) => ({
+  left: `${b.left * 100}%`,
+  top: `${b.top * 100}%`,
+  width: `${b.width * 100}%`,
+  height: `${b.height * 100}%`,
+});
+
+/**
+ * Object detection: the image's regions drawn over it; drag on the image to draw a box, give it a tag and "Add
+ * region"; each region can be deleted. "Suggest objects" offers the server's region proposals as starting boxes.
+ */
+export function RegionEditor(props: { project: Project; image: Image; src: string; onChanged: (img: Image) => void }) {
+  const { project, image } = props;
+  const layer = useRef<HTMLDivElement>(null);
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const [pending, setPending] = useState<Box | null>(null);
+  const [tagName, setTagName] = useState(tags.value[0]?.name ?? '');
+  const [proposals, setProposals] = useState<Box[]>([]);
+  const action = useAction();
+
+  const at = (e: PointerEvent) => {
+    const r = layer.current!.getBoundingClientRect();
+    return { x: clamp((e.clientX - r.left) / r.width), y: clamp((e.clientY - r.top) / r.height) };
+  };
+  const refresh = async () => {
+    const fresh = await reloadImage(project.id!, image.id!);
+    if (fresh) props.onChanged(fresh);
+    await reloadTags();
+  };
+  const add = () =>
+    action.run(async () => {
+      if (!pending || !tagName.trim()) throw new Error('Draw a box and give it a tag.');
+      const tag = await ensureTag(project.id!, tagName.trim());
+      await trainer().createImageRegions(project.id!, {
+        regions: [{ imageId: image.id!, tagId: tag.id!, ...pending }],
+      });
+      setPending(null);
+      await refresh();
+    });
+  const remove = (regionId: string) =>
+    action.run(async () => {
+      await trainer().deleteImageRegions(project.id!, { regionIds: [regionId] });
+      await refresh();
+    });
+  const suggest = () =>
+    action.run(async () => {
+      const answer: TrainingModels.ImageRegionProposal = await trainer().getImageRegionProposals(
+        project.id!,
+        image.id!,
+      );
+      setProposals(
+        (answer.proposals ?? [])
+          .filter((p) => p.boundingBox)
+          .slice(0, 10)
+          .map((p) => ({ ...p.boundingBox! })),
+      );
+    });
+
+  const regions = image.regions ?? [];
+  return (
+    <div class="detail">
+      <div class="detail-image boxed">
+        <div
+          class="box-layer drawing"
+          ref={layer}
+          onPointerDown={(e) => {
+            if (e.button !== 0) return;
+            const p = at(e);
+            layer.current!.setPointerCapture(e.pointerId);
+            setDrag({ x0: p.x, y0: p.y, x1: p.x, y1: p.y });
+            setPending(null);
+          }}
+          onPointerMove={(e) => {
+            if (!drag) return;
+            const p = at(e);
+            setDrag({ ...drag, x1: p.x, y1: p.y });
+          }}
+          onPointerUp={() => {
+            if (drag) {
+              const b = boxOf(drag);
+              if (b.width > 0.01 && b.height > 0.01) setPending(b);
+            }
+            setDrag(null);
+          }}
+        >
+          <img src={props.src} alt={`${regions.length} region${regions.length === 1 ? '' : 's'}`} draggable={false} />
+          {regions.map((r) => (
+            <span key={r.regionId} class="box" style={style(r)}>
+              <span class="box-label">{r.tagName}</span>
+            </span>
+          ))}
+          {proposals.map((b, i) => (
+            <button
+              key={`${b.left},${b.top},${b.width},${b.height}`}
+              type="button"
+              class="box proposal"
+              style={style(b)}
+              aria-label={`Use suggested box ${i + 1}`}
+              onPointerDown={(e) => e.stopPropagation()}
+              onClick={() => setPending(b)}
+            />
+          ))}
+          {drag || pending ? <span class="box pending" style={style(drag ? boxOf(drag) : pending!)} /> : null}
+        </div>
+      </div>
+      <div class="detail-side">
+        <h3>Regions</h3>
+        <p class="muted small">Drag on the image to draw a box, then tag it.</p>
+        {pending ? (
+          <div class="pending-form">
+            <label>
+              Tag of the new region
+              <input list="region-tags" value={tagName} onInput={(e) => setTagName(e.currentTarget.value)} />
+            </label>
+            <datalist id="region-tags">
+              {tags.value.map((t) => (
+                <option key={t.id} value={t.name ?? ''} />
+              ))}
+            </datalist>
+            <div class="row">
+              <button type="button" class="primary" disabled={action.busy} onClick={() => void add()}>
+                Add region
+              </button>
+              <button type="button" onClick={() => setPending(null)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : null}
+        <ul class="region-list">
+          {regions.map((r) => (
+            <li key={r.regionId}>
+              <span>{r.tagName}</span>
+              <button
+                type="button"
+                class="icon-button"
+                aria-label={`Delete region ${r.tagName}`}
+                disabled={action.busy}
+                onClick={() => void remove(r.regionId!)}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button type="button" disabled={action.busy} onClick={() => void suggest()}>
+          Suggest objects
+        </button>
+        {action.error ? <ErrorText text={action.error} /> : null}
+      </div>
+    </div>
+  );
+}
