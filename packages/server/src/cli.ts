@@ -2,6 +2,11 @@ import { createServer } from './app.ts';
 import { configFromArgs, DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from './config.ts';
 import { DataDirLockedError } from './storage/data-dir-lock.ts';
 
+if (process.argv[2] === 'migrate-storage') {
+  const { migrateStorageCli } = await import('./storage/migrate-storage.ts');
+  process.exit(await migrateStorageCli(process.argv.slice(3), process.env));
+}
+
 const config = (() => {
   try {
     return configFromArgs(process.argv.slice(2), process.env);
@@ -22,13 +27,19 @@ const server = await createServer(config).catch((e: Error) => {
   }
   throw e;
 });
-const url = await server.listen();
-server.logger.info('cvkit server listening', {
-  url,
-  dataDir: config.dataDir,
-  training: `${url}/customvision/v3.3/training`,
-  prediction: `${url}/customvision/v3.1/prediction`,
-});
+// A worker serves no HTTP: it takes training and export jobs from the shared queue.
+if (config.role === 'worker') server.logger.info('cvkit worker ready', { role: config.role });
+else {
+  const url = await server.listen();
+  server.logger.info('cvkit server listening', {
+    url,
+    role: config.role,
+    ...(config.databaseUrl ? { database: 'postgresql' } : { dataDir: config.dataDir }),
+    blobs: config.blobUrl || config.blobConnectionString ? 'azure' : 'files',
+    training: `${url}/customvision/v3.3/training`,
+    prediction: `${url}/customvision/v3.1/prediction`,
+  });
+}
 if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PREDICTION_KEY)
   server.logger.warn('using the well-known development keys; set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY', {
     trainingKey: config.trainingKey,

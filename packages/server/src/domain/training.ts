@@ -17,6 +17,17 @@ export interface TrainOptions {
   selectedTags?: string[] | undefined;
 }
 
+/** What a training job carries: the project's settings and image set as they were when training was asked for. */
+interface TrainJob {
+  projectId: string;
+  iterationId: string;
+  settings: ProjectRecord['settings'];
+  images: { id: string; contentHash: string; tagIds: string[] }[];
+}
+
+/** How old an iteration in Training with no queued job must be before recovery calls it orphaned. */
+const ORPHAN_GRACE_MS = 60_000;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const EXPORT_PLATFORMS = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
 
@@ -32,7 +43,12 @@ export class TrainingService {
     private readonly queue: JobQueue,
     private readonly limits: Limits,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    queue.handle('train', {
+      run: (payload) => this.runJob(payload as TrainJob),
+      abandon: (payload, reason) => this.fail(payload as TrainJob, `Training was interrupted: ${reason} Train again.`),
+    });
+  }
 
   async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
     const project = await this.projects.get(projectId);
@@ -47,7 +63,7 @@ export class TrainingService {
     if (email && (email.length > 254 || !EMAIL.test(email)))
       throw badRequest('BadRequestInvalidEmailAddress', 'The notification email address is not valid.');
     const iterations = await this.storage.iterations.list(projectId);
-    if (iterations.some((i) => i.status === 'Training') || this.queue.pending(projectId))
+    if (iterations.some((i) => i.status === 'Training'))
       throw badRequest('BadRequestTrainingAlreadyInProgress', 'This project is already training.');
     if (iterations.length >= this.limits.iterationsPerProject)
       throw badRequest(
@@ -105,22 +121,51 @@ export class TrainingService {
       iteration,
       images.map((i) => i.id),
     );
-    this.queue.enqueue(projectId, () => this.run(project, iteration, images));
+    const job: TrainJob = { projectId, iterationId: iteration.id, settings: project.settings, images };
+    try {
+      await this.queue.submit({ id: iteration.id, kind: 'train', key: projectId, payload: job });
+    } catch (e) {
+      await this.fail(job, 'The training could not be queued; train again.');
+      throw e;
+    }
     return iteration;
   }
 
-  /** Iterations a previous process left in Training cannot finish: mark them Failed so the project trains again. */
+  /**
+   * Iterations left in Training that no job will finish (their process stopped, or died between storing the
+   * iteration and queuing its job) are marked Failed so the project trains again. With a durable queue, jobs that
+   * are queued or running elsewhere are live, and a fresh iteration may still be on its way into the queue.
+   */
   async recoverInterrupted(): Promise<number> {
-    const stuck = await this.storage.iterations.listTraining();
-    for (const it of stuck) {
-      await this.storage.iterations.update({
-        ...it,
-        status: 'Failed',
-        lastModified: new Date(),
-        trainingErrorDetails: 'Training was interrupted because the server stopped; train again.',
-      });
-    }
+    const live = await this.queue.active('train');
+    const settled = Date.now() - (this.queue.durable ? ORPHAN_GRACE_MS : 0);
+    const stuck = (await this.storage.iterations.listTraining()).filter(
+      (it) => !live.has(it.id) && +it.lastModified <= settled,
+    );
+    for (const it of stuck)
+      await this.fail(
+        { projectId: it.projectId, iterationId: it.id },
+        'Training was interrupted because the server stopped; train again.',
+      );
     return stuck.length;
+  }
+
+  private async runJob(job: TrainJob): Promise<void> {
+    const iteration = await this.storage.iterations.get(job.projectId, job.iterationId);
+    // Deleted meanwhile, or already settled by a worker that was presumed dead but finished after all.
+    if (iteration?.status !== 'Training') return;
+    await this.run({ id: job.projectId, settings: job.settings }, iteration, job.images);
+  }
+
+  private async fail(job: Pick<TrainJob, 'projectId' | 'iterationId'>, details: string): Promise<void> {
+    const it = await this.storage.iterations.get(job.projectId, job.iterationId);
+    if (it?.status !== 'Training') return;
+    await this.storage.iterations.update({
+      ...it,
+      status: 'Failed',
+      lastModified: new Date(),
+      trainingErrorDetails: details,
+    });
   }
 
   private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
@@ -160,7 +205,7 @@ export class TrainingService {
   }
 
   private async run(
-    project: ProjectRecord,
+    project: Pick<ProjectRecord, 'id' | 'settings'>,
     iteration: IterationRecord,
     images: { id: string; contentHash: string; tagIds: string[] }[],
   ): Promise<void> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type DataDirLock, lockDataDir } from '../data-dir-lock.ts';
 import { FsBlobStore } from '../fs-blob-store.ts';
+import { decodeViews, encodeViews, fromIteration, toExport, toIteration, toPrediction } from '../record-codec.ts';
 import type {
   ExportRecord,
   ExportStore,
@@ -417,18 +418,6 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-const DATE_FIELDS = ['created', 'lastModified', 'trainedAt'] as const;
-
-function toIteration(r: Row): IterationRecord {
-  const rec = JSON.parse(r.record as string) as Record<string, unknown>;
-  for (const f of DATE_FIELDS) if (typeof rec[f] === 'number') rec[f] = new Date(rec[f] as number);
-  return rec as unknown as IterationRecord;
-}
-
-function fromIteration(it: IterationRecord): string {
-  return JSON.stringify(it, (k, v) => (DATE_FIELDS.includes(k as never) && typeof v === 'string' ? Date.parse(v) : v));
-}
-
 class SqliteIterations implements IterationStore {
   constructor(private readonly db: Database.Database) {}
   async list(projectId: string) {
@@ -473,11 +462,6 @@ class SqliteIterations implements IterationStore {
   async listTraining() {
     return (this.db.prepare("SELECT record FROM iterations WHERE status = 'Training'").all() as Row[]).map(toIteration);
   }
-}
-
-function toPrediction(r: Row): PredictionRecord {
-  const rec = JSON.parse(r.record as string) as PredictionRecord & { created: number };
-  return { ...rec, created: new Date(rec.created) };
 }
 
 class SqlitePredictions implements PredictionStore {
@@ -574,32 +558,6 @@ class SqliteFeatures implements FeatureStore {
       .prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)')
       .run(backboneKey, hash, encodeViews(views));
   }
-}
-
-function encodeViews(views: Float32Array[]): Buffer {
-  const dim = views[0]?.length ?? 0;
-  const buf = Buffer.alloc(8 + views.length * dim * 4);
-  buf.writeUInt32LE(views.length, 0);
-  buf.writeUInt32LE(dim, 4);
-  views.forEach((v, i) => {
-    Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, 8 + i * dim * 4);
-  });
-  return buf;
-}
-
-function decodeViews(buf: Buffer): Float32Array[] {
-  const count = buf.readUInt32LE(0);
-  const dim = buf.readUInt32LE(4);
-  return Array.from({ length: count }, (_, i) => {
-    const copy = new Float32Array(dim);
-    Buffer.from(copy.buffer).set(buf.subarray(8 + i * dim * 4, 8 + (i + 1) * dim * 4));
-    return copy;
-  });
-}
-
-function toExport(r: Row): ExportRecord {
-  const rec = JSON.parse(r.record as string) as ExportRecord & { created: number };
-  return { ...rec, created: new Date(rec.created) };
 }
 
 class SqliteExports implements ExportStore {
