@@ -74,11 +74,8 @@ export async function createServer(
   const engine =
     opts.engine ?? (await import('./ml/ml-engine.ts')).createMlEngine({ logger, features: storage.features });
   const queue = createJobQueue(storage, config, logger);
-  let secret = await storage.settings.get('link-secret');
-  if (!secret) {
-    secret = randomBytes(32).toString('hex');
-    await storage.settings.set('link-secret', secret);
-  }
+  // Every process of a deployment signs links with the same secret: the first to start stores it.
+  const secret = await storage.settings.setIfAbsent('link-secret', randomBytes(32).toString('hex'));
   const signer = new LinkSigner(Buffer.from(secret, 'hex'), config.linkTtlSeconds);
   const projects = new ProjectService(storage, config.limits);
   const tags = new TagService(storage, projects, config.limits);

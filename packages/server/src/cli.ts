@@ -1,6 +1,5 @@
-import { createServer } from './app.ts';
-import { configFromArgs, DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from './config.ts';
-import { DataDirLockedError } from './storage/data-dir-lock.ts';
+import { configFromArgs } from './config.ts';
+import { serve } from './serve.ts';
 
 if (process.argv[2] === 'migrate-storage') {
   const { migrateStorageCli } = await import('./storage/migrate-storage.ts');
@@ -19,39 +18,4 @@ if ('help' in config) {
   console.log(config.help);
   process.exit(0);
 }
-const server = await createServer(config).catch((e: Error) => {
-  // A data directory held by another server is an operator error: say so plainly, without a stack trace.
-  if (e instanceof DataDirLockedError) {
-    console.error(e.message);
-    process.exit(1);
-  }
-  throw e;
-});
-// A worker serves no HTTP: it takes training and export jobs from the shared queue.
-if (config.role === 'worker') server.logger.info('cvkit worker ready', { role: config.role });
-else {
-  const url = await server.listen();
-  server.logger.info('cvkit server listening', {
-    url,
-    role: config.role,
-    ...(config.databaseUrl ? { database: 'postgresql' } : { dataDir: config.dataDir }),
-    blobs: config.blobUrl || config.blobConnectionString ? 'azure' : 'files',
-    training: `${url}/customvision/v3.3/training`,
-    prediction: `${url}/customvision/v3.1/prediction`,
-  });
-}
-if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PREDICTION_KEY)
-  server.logger.warn('using the well-known development keys; set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY', {
-    trainingKey: config.trainingKey,
-    predictionKey: config.predictionKey,
-  });
-// Start the ML engine now rather than on the first training or prediction; it logs which runtime it chose.
-server.engine
-  .describe()
-  .then((engine) => server.logger.info('ML engine ready', engine))
-  .catch((e: Error) => server.logger.error('ML engine failed to start', { error: e.message }));
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    server.logger.info('shutting down', { signal });
-    server.close().then(() => process.exit(0));
-  });
+await serve(config);

@@ -338,6 +338,9 @@ export function describeStorageContract(
       await s.settings.set('link-secret', 'a');
       await s.settings.set('link-secret', 'b');
       expect(await s.settings.get('link-secret')).toBe('b');
+      expect(await s.settings.setIfAbsent('link-secret', 'c')).toBe('b');
+      expect(await s.settings.setIfAbsent('other', 'd')).toBe('d');
+      expect(await s.settings.get('other')).toBe('d');
 
       const key = 'ab'.repeat(32);
       expect(await s.blobs.get(key)).toBeUndefined();

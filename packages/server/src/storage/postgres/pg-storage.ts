@@ -75,6 +75,10 @@ export async function openPgStorage(
           [key, value],
         );
       },
+      async setIfAbsent(key, value) {
+        await pool.query('INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT(key) DO NOTHING', [key, value]);
+        return (await pool.query('SELECT value FROM settings WHERE key = $1', [key])).rows[0].value as string;
+      },
     },
     async close() {
       await pool.end();

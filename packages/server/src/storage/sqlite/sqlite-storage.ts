@@ -75,6 +75,10 @@ export function openSqliteStorage(
           'INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
         ).run(key, value);
       },
+      async setIfAbsent(key, value) {
+        db.prepare('INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)').run(key, value);
+        return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row).value as string;
+      },
     },
     async close() {
       db.close();
