@@ -60,7 +60,7 @@ describe.skipIf(Boolean(skip))('the PostgreSQL job queue', { timeout: 30_000 }, 
       ['a1', 'A'],
       ['a2', 'A'],
       ['b1', 'B'],
-    ])
+    ] as const)
       await queues[0]!.submit({ id, kind: 'slow', key, payload: { id, key } });
     for (const q of queues) q.start();
     const end = Date.now() + 10_000;
