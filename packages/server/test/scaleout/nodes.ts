@@ -14,16 +14,20 @@ export interface Node {
 }
 
 /**
- * One process of a scale-out deployment (fake-node.ts) with the given role, on 127.0.0.1 and a random port.
+ * One process of a scale-out deployment with the role and storage `env` gives it, on 127.0.0.1 and a random port.
  * Resolves once it logs that it listens (api, all) or is ready (worker).
  */
-export function startNode(env: Record<string, string>, timeoutMs = 60_000): Promise<Node> {
+export function startNode(
+  env: Record<string, string>,
+  /** `script`: src/cli.ts runs the real engine; the default is fake-node.ts and its stand-in. */
+  { timeoutMs = 60_000, script = join(here, 'fake-node.ts') } = {},
+): Promise<Node> {
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      join(here, 'fake-node.ts'),
+      script,
       '--port',
       '0',
       '--host',
