@@ -1,11 +1,32 @@
-import type { ExportRecord, IterationRecord, PredictionRecord } from './types.ts';
+import type { ExportRecord, IterationRecord, PredictionRecord, ProjectRecord, TagRecord } from './types.ts';
 
 /**
- * How records that are stored as JSON text (iterations, predictions, exports) and feature vectors are encoded:
- * the same bytes in every metadata backend, so migrate-storage copies rows as they are.
+ * How rows become records, and how records stored as JSON text (iterations, predictions, exports) and feature
+ * vectors are encoded: the same columns and bytes in every metadata backend, so migrate-storage copies rows as they
+ * are.
  */
 
 type Row = Record<string, unknown>;
+
+export const toProject = (r: Row): ProjectRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  description: r.description as string,
+  settings: JSON.parse(r.settings as string),
+  created: new Date(r.created as number),
+  lastModified: new Date(r.last_modified as number),
+  status: r.status as ProjectRecord['status'],
+  revision: r.revision as number,
+});
+
+export const toTag = (r: Row): TagRecord => ({
+  id: r.id as string,
+  projectId: r.project_id as string,
+  name: r.name as string,
+  description: (r.description as string | null) ?? null,
+  type: r.type as TagRecord['type'],
+  created: new Date(r.created as number),
+});
 
 const DATE_FIELDS = ['created', 'lastModified', 'trainedAt'] as const;
 

@@ -44,15 +44,12 @@ describe.skipIf(Boolean(skip))('two API processes and workers on PostgreSQL and 
       CVKIT_JOB_LEASE_SECONDS: String(LEASE_SECONDS),
       FAKE_TRAIN_DELAY_MS: String(TRAIN_DELAY_MS),
     };
-    // The first process creates the schema; the others start together on it.
-    api1 = await startNode({ ...env, CVKIT_ROLE: 'api' });
-    nodes.push(api1);
-    const [second, worker] = await Promise.all([
-      startNode({ ...env, CVKIT_ROLE: 'api' }),
-      startNode({ ...env, CVKIT_ROLE: 'worker' }),
-    ]);
-    api2 = second;
-    nodes.push(api2, worker);
+    // All three start at once on an empty database: one creates the schema while the others wait for it.
+    const started = await Promise.all(
+      (['api', 'api', 'worker'] as const).map((role) => startNode({ ...env, CVKIT_ROLE: role })),
+    );
+    nodes.push(...started);
+    [api1, api2] = started as [Node, Node];
     db = new pg.Client(databaseUrl);
     await db.connect();
   }, 120_000);

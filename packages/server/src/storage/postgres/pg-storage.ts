@@ -1,5 +1,14 @@
 import pg from 'pg';
-import { decodeViews, encodeViews, fromIteration, toExport, toIteration, toPrediction } from '../record-codec.ts';
+import {
+  decodeViews,
+  encodeViews,
+  fromIteration,
+  toExport,
+  toIteration,
+  toPrediction,
+  toProject,
+  toTag,
+} from '../record-codec.ts';
 import type {
   BlobStore,
   ExportRecord,
@@ -117,17 +126,6 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
   }
 }
 
-const toProject = (r: Row): ProjectRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  description: r.description as string,
-  settings: JSON.parse(r.settings as string),
-  created: new Date(r.created as number),
-  lastModified: new Date(r.last_modified as number),
-  status: r.status as ProjectRecord['status'],
-  revision: r.revision as number,
-});
-
 class PgProjects implements ProjectStore {
   constructor(private readonly db: pg.Pool) {}
   async list() {
@@ -156,15 +154,6 @@ class PgProjects implements ProjectStore {
     await this.db.query('DELETE FROM projects WHERE id = $1', [id]);
   }
 }
-
-const toTag = (r: Row): TagRecord => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  name: r.name as string,
-  description: (r.description as string | null) ?? null,
-  type: r.type as TagRecord['type'],
-  created: new Date(r.created as number),
-});
 
 async function bumpRevision(db: Queryable, projectId: string): Promise<void> {
   await db.query('UPDATE projects SET revision = revision + 1 WHERE id = $1', [projectId]);

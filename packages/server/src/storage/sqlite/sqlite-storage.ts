@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type DataDirLock, lockDataDir } from '../data-dir-lock.ts';
 import { FsBlobStore } from '../fs-blob-store.ts';
-import { decodeViews, encodeViews, fromIteration, toExport, toIteration, toPrediction } from '../record-codec.ts';
+import {
+  decodeViews,
+  encodeViews,
+  fromIteration,
+  toExport,
+  toIteration,
+  toPrediction,
+  toProject,
+  toTag,
+} from '../record-codec.ts';
 import type {
   ExportRecord,
   ExportStore,
@@ -97,17 +106,6 @@ function migrate(db: Database.Database): void {
   }
 }
 
-const toProject = (r: Row): ProjectRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  description: r.description as string,
-  settings: JSON.parse(r.settings as string),
-  created: new Date(r.created as number),
-  lastModified: new Date(r.last_modified as number),
-  status: r.status as ProjectRecord['status'],
-  revision: r.revision as number,
-});
-
 class SqliteProjects implements ProjectStore {
   constructor(private readonly db: Database.Database) {}
   async list() {
@@ -138,15 +136,6 @@ class SqliteProjects implements ProjectStore {
     this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
   }
 }
-
-const toTag = (r: Row): TagRecord => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  name: r.name as string,
-  description: (r.description as string | null) ?? null,
-  type: r.type as TagRecord['type'],
-  created: new Date(r.created as number),
-});
 
 class SqliteTags implements TagStore {
   constructor(private readonly db: Database.Database) {}
