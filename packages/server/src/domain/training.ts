@@ -212,6 +212,9 @@ export class TrainingService {
     const started = Date.now();
     const domain = findDomain(project.settings.domainId)!;
     let lastSaved = 0;
+    // Progress writes are chained and awaited before the final one: on a database with a connection pool, a late
+    // progress write could otherwise land after Completed and put the iteration back in Training.
+    let progressSaved: Promise<unknown> = Promise.resolve();
     try {
       const trained = await this.engine.train({
         backbone: domain.backbone,
@@ -231,9 +234,12 @@ export class TrainingService {
           // Persist progress now and then, not on every step.
           if (fraction - lastSaved < 0.1) return;
           lastSaved = fraction;
-          void this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() });
+          progressSaved = progressSaved
+            .then(() => this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() }))
+            .catch(() => {});
         },
       });
+      await progressSaved;
       const modelKey = `model-${iteration.id}`;
       const evaluationKey = `evaluation-${iteration.id}`;
       await this.storage.blobs.put(modelKey, trained.model);
@@ -268,6 +274,7 @@ export class TrainingService {
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
+      await progressSaved;
       await this.storage.iterations.update({
         ...iteration,
         status: 'Failed',
