@@ -49,7 +49,7 @@ describe.skipIf(Boolean(skip))('the PostgreSQL job queue', { timeout: 30_000 }, 
         run: async (payload) => {
           const { id, key } = payload as { id: string; key: string };
           const start = Date.now();
-          await sleep(400);
+          await sleep(1000);
           spans.push({ id, key, start, end: Date.now() });
         },
         abandon: async () => {},
