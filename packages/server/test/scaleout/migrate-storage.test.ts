@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateStorage } from '../../src/storage/migrate-storage.ts';
 import { CLI } from '../hardening/child-server.ts';
-import { jpeg, multipart } from '../helpers/images.ts';
+import { jpeg } from '../helpers/images.ts';
 import {
   type Azurite,
   type PgCluster,
@@ -17,6 +17,7 @@ import {
   startPgCluster,
 } from '../helpers/postgres-cluster.ts';
 import { json, PREDICTION_KEY, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { trainableProject } from './seed.ts';
 
 const skip = postgresUnavailable();
 if (skip) console.warn(`skipping the migrate-storage test: ${skip}`);
@@ -76,20 +77,7 @@ describe.skipIf(Boolean(skip))('cvkit-server migrate-storage', () => {
   }, async () => {
     const embedded = await startTestServer();
     dirs.push(embedded.dataDir);
-    const p = await json<{ id: string }>(
-      embedded.train(`/projects?name=moving&domainId=${COMPACT}`, { method: 'POST' }),
-    );
-    for (const [name, rgb] of [
-      ['warm', [250, 20, 0]],
-      ['cold', [0, 20, 250]],
-    ] as const) {
-      const tag = await json<{ id: string }>(embedded.train(`/projects/${p.id}/tags?name=${name}`, { method: 'POST' }));
-      const files = await Promise.all([0, 1, 2, 3, 4].map((i) => jpeg(12, 12, [rgb[0], i * 20, rgb[2]])));
-      await embedded.train(`/projects/${p.id}/images?tagIds=${tag.id}`, {
-        method: 'POST',
-        body: multipart(files.map((bytes, i) => ({ name: `${i}.jpg`, bytes }))),
-      });
-    }
+    const p = await trainableProject(embedded, `name=moving&domainId=${COMPACT}`);
     const it = await json<{ id: string }>(embedded.train(`/projects/${p.id}/train`, { method: 'POST' }));
     await embedded.server.idle();
     await embedded.train(`/projects/${p.id}/iterations/${it.id}/publish?publishName=moved&predictionId=local`, {

@@ -4,9 +4,9 @@ import { PgJobQueue } from '../../src/jobs/pg-job-queue.ts';
 import { createLogger } from '../../src/logging.ts';
 import { openPgStorage } from '../../src/storage/postgres/pg-storage.ts';
 import { fakeEngine } from '../helpers/fake-engine.ts';
-import { jpeg, multipart } from '../helpers/images.ts';
 import { type PgCluster, postgresUnavailable, startPgCluster } from '../helpers/postgres-cluster.ts';
 import { json, startTestServer } from '../helpers/test-server.ts';
+import { trainableProject } from './seed.ts';
 
 const skip = postgresUnavailable();
 if (skip) console.warn(`skipping the PostgreSQL job queue tests: ${skip}`);
@@ -111,18 +111,7 @@ describe.skipIf(Boolean(skip))('the PostgreSQL job queue', { timeout: 30_000 }, 
     const { url, pool } = await database();
     const config = { databaseUrl: url, jobLeaseSeconds: 1 };
     const api = await startTestServer({ ...config, role: 'api' });
-    const p = await json<{ id: string }>(api.train('/projects?name=abandoned', { method: 'POST' }));
-    for (const [name, rgb] of [
-      ['a', [250, 0, 0]],
-      ['b', [0, 0, 250]],
-    ] as const) {
-      const tag = await json<{ id: string }>(api.train(`/projects/${p.id}/tags?name=${name}`, { method: 'POST' }));
-      const files = await Promise.all([0, 1, 2, 3, 4].map((i) => jpeg(12, 12, [rgb[0], i * 20, rgb[2]])));
-      await api.train(`/projects/${p.id}/images?tagIds=${tag.id}`, {
-        method: 'POST',
-        body: multipart(files.map((bytes, i) => ({ name: `${i}.jpg`, bytes }))),
-      });
-    }
+    const p = await trainableProject(api, 'name=abandoned');
     const it = await json<{ id: string; status: string }>(api.train(`/projects/${p.id}/train`, { method: 'POST' }));
     expect(it.status).toBe('Training');
     // The api process runs no jobs: the job waits in the queue until a worker dies with it for the third time.
