@@ -106,6 +106,7 @@ export {
   type CropBox,
   CUSTOMVISION_TFJS_PREPROCESSING,
   cropRect,
+  DEFAULT_MAX_DECODED_PIXELS,
   DEFAULT_MAX_INPUT_PIXELS,
   type DecodedImage,
   decodeImage,

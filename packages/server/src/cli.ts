@@ -1,4 +1,4 @@
-import { configFromArgs } from './config.ts';
+import { checkExposure, configFromArgs } from './config.ts';
 import { serve } from './serve.ts';
 
 if (process.argv[2] === 'migrate-storage') {
@@ -8,7 +8,9 @@ if (process.argv[2] === 'migrate-storage') {
 
 const config = (() => {
   try {
-    return configFromArgs(process.argv.slice(2), process.env);
+    const config = configFromArgs(process.argv.slice(2), process.env);
+    if (!('help' in config)) checkExposure(config);
+    return config;
   } catch (e) {
     console.error((e as Error).message);
     process.exit(2);

@@ -1,5 +1,5 @@
 import { createServer } from './app.ts';
-import { DEV_PREDICTION_KEY, DEV_TRAINING_KEY, type ServerConfig } from './config.ts';
+import { developmentKeysInUse, type ServerConfig } from './config.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import { DataDirLockedError } from './storage/data-dir-lock.ts';
 
@@ -29,10 +29,11 @@ export async function serve(config: ServerConfig, opts: { engine?: ClassifierEng
       prediction: `${url}/customvision/v3.1/prediction`,
     });
   }
-  if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PREDICTION_KEY)
+  // Names the keys that are still the published defaults, never a value: logs are read by more people than keys.
+  const devKeys = developmentKeysInUse(config);
+  if (devKeys.length)
     server.logger.warn('using the well-known development keys; set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY', {
-      trainingKey: config.trainingKey,
-      predictionKey: config.predictionKey,
+      developmentKeys: devKeys,
     });
   // Start the ML engine now rather than on the first training or prediction; it logs which runtime it chose.
   server.engine

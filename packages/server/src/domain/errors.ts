@@ -10,8 +10,10 @@ export type ErrorCode = TrainingModels.CustomVisionError['code'];
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | 'Unauthorized',
+    readonly code: ErrorCode | 'Unauthorized' | '429',
     message: string,
+    /** Seconds a client should wait before sending the request again (Retry-After), for 429 answers. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -21,6 +23,9 @@ export class ApiError extends Error {
 export const badRequest = (code: ErrorCode, message: string) => new ApiError(400, code, message);
 export const notFound = (code: ErrorCode, message: string) => new ApiError(404, code, message);
 export const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
+/** Azure's throttling answer (429, code "429", Retry-After): the request was not processed and can be sent again. */
+export const tooBusy = (why: string, retryAfter: number) =>
+  new ApiError(429, '429', `${why} Try again in ${retryAfter} seconds.`, retryAfter);
 export const notImplemented = (operation: string) =>
   new ApiError(501, 'BadRequestNotSupported', `${operation} is not implemented by this cvkit server yet.`);
 

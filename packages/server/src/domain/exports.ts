@@ -7,6 +7,7 @@ import type { ExportRecord, Storage } from '../storage/types.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { IterationService } from './iterations.ts';
+import type { JobEvents } from './webhooks.ts';
 
 /** Flavors each platform may take in ExportIteration (Azure's pairing); null is the platform's default. */
 const FLAVORS: Record<string, (string | null)[]> = {
@@ -34,6 +35,7 @@ export class ExportService {
     private readonly engine: ClassifierEngine,
     private readonly queue: JobQueue,
     private readonly logger: Logger,
+    private readonly events?: JobEvents,
   ) {
     queue.handle('export', {
       run: (payload) => this.runJob(payload as ExportJob),
@@ -125,12 +127,16 @@ export class ExportService {
       const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])), { level: 6 });
       const blobKey = `export-${record.id}.zip`;
       await this.storage.blobs.put(blobKey, zip);
-      await this.storage.exports.put({ ...record, status: 'Done', blobKey });
+      const done: ExportRecord = { ...record, status: 'Done', blobKey };
+      await this.storage.exports.put(done);
+      this.events?.exportFinished(done);
     } catch (e) {
       const message = e instanceof UnsupportedExportError ? e.message : `Export failed: ${(e as Error).message}`;
       if (!(e instanceof UnsupportedExportError))
         this.logger.error('export failed', { exportId: record.id, error: (e as Error).stack });
-      await this.storage.exports.put({ ...record, status: 'Failed', error: message });
+      const failed: ExportRecord = { ...record, status: 'Failed', error: message };
+      await this.storage.exports.put(failed);
+      this.events?.exportFinished(failed);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
+import { type FetchPolicy, fetchImageUrl, UrlFetchError } from '../net/fetch-image-url.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
 import { badRequest, imageNotFound, iterationNotFound } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -38,6 +39,13 @@ export interface ImageCandidate {
   regions?: RegionInput[] | undefined;
 }
 
+/** An image to read from a URL (CreateImagesFromUrls, project import). */
+export interface UrlImage {
+  url: string;
+  tagIds?: string[] | undefined;
+  regions?: RegionInput[] | undefined;
+}
+
 export interface ImageCreateOutcome {
   sourceUrl: string | null;
   status: ImageCreateStatus;
@@ -71,6 +79,55 @@ export class ImageService {
    * Validates, de-duplicates and stores a batch. Per-image problems become per-image statuses (Azure's 207);
    * only problems with the batch as a whole throw. All accepted images are committed in one transaction.
    */
+  /**
+   * Reads each URL under `policy` (at most `concurrency` at a time) and adds what it finds as `create` does; a URL
+   * that cannot be read becomes that entry's `ErrorSource` / `ErrorImageSize`, never the batch's failure.
+   */
+  async createFromUrls(
+    projectId: string,
+    entries: UrlImage[],
+    batch: { tagIds?: string[] | undefined; metadata?: Record<string, string> | undefined },
+    fetching: { policy: FetchPolicy; concurrency?: number },
+  ): Promise<{ isBatchSuccessful: boolean; images: ImageCreateOutcome[] }> {
+    await this.projects.get(projectId);
+    const candidates = await mapLimited(entries, fetching.concurrency ?? entries.length, async (e) => {
+      const base = { sourceUrl: e.url, tagIds: e.tagIds, regions: e.regions };
+      try {
+        return { ...base, bytes: await fetchImageUrl(e.url, fetching.policy) };
+      } catch (err) {
+        if (!(err instanceof UrlFetchError)) throw err;
+        return {
+          ...base,
+          failure: err.reason === 'too-large' ? ('ErrorImageSize' as const) : ('ErrorSource' as const),
+        };
+      }
+    });
+    return this.create(projectId, candidates, batch);
+  }
+
+  /** Stored predictions' images added as training images (CreateImagesFromPredictions); a missing one is `ErrorSource`. */
+  async createFromPredictions(
+    projectId: string,
+    entries: { id: string; tagIds?: string[] | undefined; regions?: RegionInput[] | undefined }[],
+    batch: { tagIds?: string[] | undefined; metadata?: Record<string, string> | undefined },
+  ): Promise<{ isBatchSuccessful: boolean; images: ImageCreateOutcome[] }> {
+    await this.projects.get(projectId);
+    const ids = entries.map((e) => e.id.toLowerCase());
+    const stored = new Map((await this.storage.predictions.getMany(projectId, ids)).map((p) => [p.id, p]));
+    const candidates: ImageCandidate[] = [];
+    for (const [i, e] of entries.entries()) {
+      const p = stored.get(ids[i]!);
+      const bytes = p ? await this.storage.blobs.get(p.contentHash) : undefined;
+      candidates.push({
+        sourceUrl: ids[i]!,
+        ...(bytes ? { bytes } : { failure: 'ErrorSource' as const }),
+        tagIds: e.tagIds,
+        regions: e.regions,
+      });
+    }
+    return this.create(projectId, candidates, batch);
+  }
+
   async create(
     projectId: string,
     candidates: ImageCandidate[],
@@ -466,4 +523,17 @@ function validRegion(r: RegionInput): boolean {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }

@@ -4,7 +4,12 @@ import { badRequest, iterationNotFound, notFound } from './errors.ts';
 import type { ProjectService } from './projects.ts';
 
 /** Iterations after training: naming, deletion, publishing, and their evaluation. */
+/** Model blobs kept in memory (a General head is a few hundred kilobytes). */
+const MODELS_KEPT = 32;
+
 export class IterationService {
+  private readonly models = new Map<string, Uint8Array>();
+
   constructor(
     private readonly storage: Storage,
     private readonly projects: ProjectService,
@@ -118,9 +123,42 @@ export class IterationService {
     return { iteration: it, report: await this.engine.performance(evaluation, threshold) };
   }
 
+  /**
+   * The images an iteration was evaluated on (those still stored; with `tagIds`, those carrying one of them), oldest
+   * first, each with its out-of-fold predictions, most probable first.
+   */
+  async imagePerformances(projectId: string, iterationId: string, tagIds: string[] | undefined) {
+    const { report } = await this.performance(projectId, iterationId, 0.5);
+    const images = new Map(
+      (
+        await this.storage.images.getMany(
+          projectId,
+          report.images.map((i) => i.imageId),
+        )
+      ).map((i) => [i.id, i]),
+    );
+    const wanted = tagIds?.length ? new Set(tagIds) : undefined;
+    return report.images
+      .flatMap((r) => {
+        const image = images.get(r.imageId);
+        if (!image) return [];
+        if (wanted && !image.tags.some((t) => wanted.has(t.tagId))) return [];
+        return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability) }];
+      })
+      .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);
+  }
+
+  /**
+   * The trained model's bytes. Model blobs are content-addressed and never rewritten, so the same object is handed
+   * out again for a key: predictions neither read the file nor re-identify the model on every request.
+   */
   async model(it: IterationRecord): Promise<Uint8Array> {
+    const cached = it.modelKey ? this.models.get(it.modelKey) : undefined;
+    if (cached) return cached;
     const bytes = it.modelKey ? await this.storage.blobs.get(it.modelKey) : undefined;
     if (!bytes) throw notFound('NotFoundIteration', `Iteration ${it.name} has no trained model.`);
+    if (this.models.size >= MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
+    this.models.set(it.modelKey!, bytes);
     return bytes;
   }
 }

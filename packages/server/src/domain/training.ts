@@ -8,6 +8,7 @@ import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
+import type { JobEvents } from './webhooks.ts';
 
 export interface TrainOptions {
   trainingType?: 'Regular' | 'Advanced' | undefined;
@@ -43,10 +44,14 @@ export class TrainingService {
     private readonly queue: JobQueue,
     private readonly limits: Limits,
     private readonly logger: Logger,
+    private readonly events?: JobEvents,
   ) {
     queue.handle('train', {
       run: (payload) => this.runJob(payload as TrainJob),
-      abandon: (payload, reason) => this.fail(payload as TrainJob, `Training was interrupted: ${reason} Train again.`),
+      abandon: async (payload, reason) => {
+        const failed = await this.fail(payload as TrainJob, `Training was interrupted: ${reason} Train again.`);
+        if (failed) this.events?.trainingFinished(failed);
+      },
     });
   }
 
@@ -157,15 +162,20 @@ export class TrainingService {
     await this.run({ id: job.projectId, settings: job.settings }, iteration, job.images);
   }
 
-  private async fail(job: Pick<TrainJob, 'projectId' | 'iterationId'>, details: string): Promise<void> {
+  private async fail(
+    job: Pick<TrainJob, 'projectId' | 'iterationId'>,
+    details: string,
+  ): Promise<IterationRecord | undefined> {
     const it = await this.storage.iterations.get(job.projectId, job.iterationId);
-    if (it?.status !== 'Training') return;
-    await this.storage.iterations.update({
+    if (it?.status !== 'Training') return undefined;
+    const failed: IterationRecord = {
       ...it,
       status: 'Failed',
       lastModified: new Date(),
       trainingErrorDetails: details,
-    });
+    };
+    await this.storage.iterations.update(failed);
+    return failed;
   }
 
   private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
@@ -245,7 +255,7 @@ export class TrainingService {
       await this.storage.blobs.put(modelKey, trained.model);
       await this.storage.blobs.put(evaluationKey, trained.evaluation);
       const now = new Date();
-      await this.storage.iterations.update({
+      const completed: IterationRecord = {
         ...iteration,
         status: 'Completed',
         progress: 1,
@@ -261,7 +271,9 @@ export class TrainingService {
         ),
         modelKey,
         evaluationKey,
-      });
+      };
+      await this.storage.iterations.update(completed);
+      this.events?.trainingFinished(completed);
       this.logger.info('training completed', {
         projectId: project.id,
         iterationId: iteration.id,
@@ -275,12 +287,14 @@ export class TrainingService {
         error: (e as Error).stack,
       });
       await progressSaved;
-      await this.storage.iterations.update({
+      const failed: IterationRecord = {
         ...iteration,
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: clientDetails(e),
-      });
+      };
+      await this.storage.iterations.update(failed);
+      this.events?.trainingFinished(failed);
     }
   }
 }

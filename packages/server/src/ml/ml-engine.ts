@@ -120,7 +120,11 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
   }
 
   const models = new Map<string, { head: Head; labels: string[] }>();
+  // The domain hands out the same bytes object for the same stored model: skip hashing it again.
+  const byObject = new WeakMap<Uint8Array, { head: Head; labels: string[] }>();
   async function modelOf(modelBytes: Uint8Array): Promise<{ head: Head; labels: string[] }> {
+    const known = byObject.get(modelBytes);
+    if (known) return known;
     // The whole content: two iterations of one project share their first kilobytes (tags, settings).
     const key = createHash('sha256').update(modelBytes).digest('hex');
     let model = models.get(key);
@@ -129,6 +133,7 @@ export function createMlEngine(opts: { logger: Logger; features: FeatureStore })
       if (models.size > 32) models.clear();
       models.set(key, model);
     }
+    byObject.set(modelBytes, model);
     return model;
   }
 

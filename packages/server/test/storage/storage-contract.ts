@@ -138,12 +138,16 @@ export function describeStorageContract(
       expect(first.created).toEqual(same);
       const boxed = newest.find((i) => i.id === ids[2])!;
       expect(boxed.regions).toEqual([{ ...images[2]!.regions[0], imageId: ids[2], created: same }]);
-      expect(boxed.tags).toEqual([]);
+      // A region's tag tags its image (as on Azure): in `tags`, in filters and in counts.
+      expect(boxed.tags).toEqual([{ tagId: red.id, created: same }]);
 
-      expect(await s.images.count(p.id, { taggingStatus: 'Tagged' })).toBe(2);
-      expect(await s.images.count(p.id, { taggingStatus: 'Untagged' })).toBe(2);
-      expect((await s.images.query(p.id, { tagIds: [red.id], orderBy: 'Oldest' })).map((i) => i.id)).toEqual([ids[0]]);
-      expect(await s.images.count(p.id, { tagIds: [red.id, green.id] })).toBe(2);
+      expect(await s.images.count(p.id, { taggingStatus: 'Tagged' })).toBe(3);
+      expect(await s.images.count(p.id, { taggingStatus: 'Untagged' })).toBe(1);
+      expect((await s.images.query(p.id, { tagIds: [red.id], orderBy: 'Oldest' })).map((i) => i.id)).toEqual([
+        ids[0],
+        ids[2],
+      ]);
+      expect(await s.images.count(p.id, { tagIds: [red.id, green.id] })).toBe(3);
       const even = (m: Record<string, string>) => Number(m.n) % 2 === 0;
       expect(await s.images.count(p.id, { metadataFilter: even })).toBe(2);
       expect(
@@ -157,9 +161,14 @@ export function describeStorageContract(
       expect([...byHash.keys()]).toEqual([images[1]!.record.contentHash]);
       expect(await s.images.countAll(p.id)).toBe(4);
       expect((await s.images.referencedHashes()).size).toBe(5);
+      // Image 0 is tagged red directly and by a region: it counts once, as does image 2 through its region.
+      await s.images.addRegions(p.id, [
+        { id: randomUUID(), imageId: ids[0]!, tagId: red.id, left: 0, top: 0, width: 1, height: 1, created: same },
+      ]);
+      expect((await s.images.getMany(p.id, [ids[0]!]))[0]!.tags.filter((t) => t.tagId === red.id)).toHaveLength(1);
       expect(await s.tags.imageCounts(p.id)).toEqual(
         new Map([
-          [red.id, 1],
+          [red.id, 2],
           [green.id, 2],
         ]),
       );

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { sendError } from '../send.ts';
+import { presentedKey } from './api-key.ts';
 
 export interface RateLimitOptions {
   /** Sustained requests per second allowed for one key. */
@@ -32,7 +33,7 @@ export function rateLimit(opts: RateLimitOptions) {
   const now = opts.now ?? Date.now;
   const buckets = new Map<string, Bucket>();
   return (req: Request, res: Response, next: NextFunction): void => {
-    const key = req.get(opts.keyHeader) ?? '';
+    const key = presentedKey(req, opts.keyHeader) ?? '';
     const t = now();
     const b = buckets.get(key) ?? { tokens: burst, at: t };
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * opts.tps);

@@ -159,6 +159,13 @@ async function bumpRevision(db: Queryable, projectId: string): Promise<void> {
   await db.query('UPDATE projects SET revision = revision + 1 WHERE id = $1', [projectId]);
 }
 
+/**
+ * An image's tags are those set on it and those of its regions (on Azure a region's tag tags its image): counts,
+ * filters, each image's `tags` and training sets count both. One project's links ($1), once each.
+ */
+const PROJECT_TAG_LINKS = `SELECT it.image_id, it.tag_id FROM image_tags it JOIN tags a ON a.id = it.tag_id WHERE a.project_id = $1
+  UNION SELECT ir.image_id, ir.tag_id FROM image_regions ir JOIN tags b ON b.id = ir.tag_id WHERE b.project_id = $1`;
+
 class PgTags implements TagStore {
   constructor(private readonly db: pg.Pool) {}
   async list(projectId: string) {
@@ -199,7 +206,8 @@ class PgTags implements TagStore {
   }
   async imageCounts(projectId: string) {
     const { rows } = await this.db.query(
-      'SELECT t.id AS id, COUNT(it.image_id) AS n FROM tags t LEFT JOIN image_tags it ON it.tag_id = t.id WHERE t.project_id = $1 GROUP BY t.id',
+      `SELECT t.id AS id, COUNT(l.image_id) AS n FROM tags t LEFT JOIN (${PROJECT_TAG_LINKS}) l ON l.tag_id = t.id
+        WHERE t.project_id = $1 GROUP BY t.id`,
       [projectId],
     );
     return new Map(rows.map((r) => [r.id as string, r.n as number]));
@@ -213,7 +221,8 @@ class PgImages implements ImageStore {
     const args: unknown[] = [projectId];
     const clauses = ['i.project_id = $1'];
     const status = q.taggingStatus ?? 'All';
-    const tagged = 'EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id)';
+    const tagged =
+      '(EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id) OR EXISTS (SELECT 1 FROM image_regions ir WHERE ir.image_id = i.id))';
     if (status === 'Tagged') clauses.push(tagged);
     if (status === 'Untagged') clauses.push(`NOT ${tagged}`);
     if (q.iterationId) {
@@ -224,8 +233,9 @@ class PgImages implements ImageStore {
     }
     if (q.tagIds?.length) {
       args.push(q.tagIds);
+      const n = `$${args.length}::text[]`;
       clauses.push(
-        `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = ANY($${args.length}::text[]))`,
+        `(EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = ANY(${n})) OR EXISTS (SELECT 1 FROM image_regions ir WHERE ir.image_id = i.id AND ir.tag_id = ANY(${n})))`,
       );
     }
     return { sql: clauses.join(' AND '), args };
@@ -237,7 +247,10 @@ class PgImages implements ImageStore {
     const tags = new Map<string, ImageRecord['tags']>();
     const regions = new Map<string, RegionRecord[]>();
     const links = await this.db.query(
-      'SELECT image_id, tag_id, created FROM image_tags WHERE image_id = ANY($1::text[]) ORDER BY created, tag_id',
+      `SELECT image_id, tag_id, MIN(created) AS created FROM (
+         SELECT image_id, tag_id, created FROM image_tags WHERE image_id = ANY($1::text[])
+         UNION ALL SELECT image_id, tag_id, created FROM image_regions WHERE image_id = ANY($1::text[])
+       ) l GROUP BY image_id, tag_id ORDER BY created, tag_id`,
       [ids],
     );
     for (const t of links.rows) {
