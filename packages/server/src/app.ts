@@ -41,12 +41,12 @@ import {
   trainingDocument,
   trainingOperations,
 } from './http/spec-operations.ts';
-import { InProcessJobQueue } from './jobs/job-queue.ts';
+import { createJobQueue } from './jobs/create-job-queue.ts';
 import { ByteBudget } from './jobs/semaphore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import type { DataDirLock } from './storage/data-dir-lock.ts';
-import { openSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/types.ts';
 
 export interface CvkitServer {
@@ -68,7 +68,7 @@ export async function createServer(
   opts: { logger?: Logger; storage?: Storage; engine?: ClassifierEngine } = {},
 ): Promise<CvkitServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const storage = opts.storage ?? openSqliteStorage(config.dataDir);
+  const storage = opts.storage ?? (await openStorage(config));
   if ('lock' in storage) {
     const { lock, swept } = storage as { lock: DataDirLock; swept?: number };
     if (lock.staleOwner || swept)
@@ -80,12 +80,9 @@ export async function createServer(
   // Loaded only when no engine is given, so tests with a stand-in engine never load TensorFlow.js.
   const engine =
     opts.engine ?? (await import('./ml/ml-engine.ts')).createMlEngine({ logger, features: storage.features });
-  const queue = new InProcessJobQueue(1, (key, e) => logger.error('background job failed', { key, error: String(e) }));
-  let secret = await storage.settings.get('link-secret');
-  if (!secret) {
-    secret = randomBytes(32).toString('hex');
-    await storage.settings.set('link-secret', secret);
-  }
+  const queue = createJobQueue(storage, config, logger);
+  // Every process of a deployment signs links with the same secret: the first to start stores it.
+  const secret = await storage.settings.setIfAbsent('link-secret', randomBytes(32).toString('hex'));
   const signer = new LinkSigner(Buffer.from(secret, 'hex'), config.linkTtlSeconds);
   const projects = new ProjectService(storage, config.limits);
   const tags = new TagService(storage, projects, config.limits);
@@ -129,6 +126,16 @@ export async function createServer(
   await exportService.recoverInterrupted();
   const interruptedImports = await transfer.recoverInterrupted();
   if (interruptedImports) logger.warn('marked interrupted project imports as Failed', { projects: interruptedImports });
+  queue.start();
+  // With a shared queue, a process that died between storing an iteration and queuing its job leaves an orphan
+  // that only a later sweep can see; workers sweep now and then.
+  const sweep =
+    queue.durable && config.role !== 'api'
+      ? setInterval(() => {
+          void training.recoverInterrupted().catch((e) => logger.error('recovery sweep failed', { error: String(e) }));
+          void exportService.recoverInterrupted().catch(() => {});
+        }, 60_000).unref()
+      : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -251,7 +258,8 @@ export async function createServer(
         });
       }),
     close: async () => {
-      await queue.drain();
+      clearInterval(sweep);
+      await queue.close();
       await webhooks.close();
       await transfer.close();
       if (server) {

@@ -28,9 +28,23 @@ export interface ServerConfig {
   /** Bytes of image-carrying request bodies held at once (uploads, base64 batches, URL batches); 429 past it. */
   uploadMemoryBytes: number;
   limits: Limits;
+  /** postgres://… : metadata and the job queue in PostgreSQL instead of SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** An Azure Blob Storage container URL (with a SAS token), or a connection string plus container name. */
+  blobUrl: string | undefined;
+  blobConnectionString: string | undefined;
+  blobContainer: string;
+  /** Memory each process gives to cached models and evaluations read from Azure Blob Storage. */
+  modelCacheBytes: number;
+  /** api: serve HTTP and queue jobs; worker: run queued jobs only; all: both (the only choice on SQLite). */
+  role: ServerRole;
+  /** How long a worker holds a job without a heartbeat before another worker may take it over. */
+  jobLeaseSeconds: number;
   /** Signed POSTs when a training or an export ends (docs/configuration.md); off without a URL. */
   webhook: WebhookConfig;
 }
+
+export type ServerRole = 'api' | 'worker' | 'all';
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
@@ -47,6 +61,13 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     rateLimits: { training: undefined, prediction: undefined },
     uploadMemoryBytes: 1024 * 1024 * 1024,
     limits: azureLimits,
+    databaseUrl: undefined,
+    blobUrl: undefined,
+    blobConnectionString: undefined,
+    blobContainer: 'cvkit',
+    modelCacheBytes: 256 * 1024 * 1024,
+    role: 'all',
+    jobLeaseSeconds: 60,
     webhook: { url: undefined, secret: undefined, maxAttempts: 6, initialDelayMs: 1_000, timeoutMs: 10_000 },
     ...overrides,
   };
@@ -67,10 +88,23 @@ Options (each also an environment variable):
   --url-timeout-ms <n>    CVKIT_URL_TIMEOUT_MS    time limit of one URL import (default 15000)
   --rate-limit-training <tps>    CVKIT_RATE_LIMIT_TRAINING    429 past this many training calls/s (default off)
   --rate-limit-prediction <tps>  CVKIT_RATE_LIMIT_PREDICTION  429 past this many prediction calls/s (default off)
+
+Scale-out (docs/deployment.md):
+  --database-url <url>    CVKIT_DATABASE_URL      postgres://… : metadata and jobs in PostgreSQL (default SQLite)
+  --blob-url <url>        CVKIT_BLOB_URL          Azure Blob Storage container URL with SAS (default files)
+                          CVKIT_BLOB_CONNECTION_STRING  or an Azure Storage connection string, with
+  --blob-container <name> CVKIT_BLOB_CONTAINER    the container (default cvkit)
+  --model-cache-mb <n>    CVKIT_MODEL_CACHE_MB    models cached in memory per process (default 256)
+  --role <role>           CVKIT_ROLE              api | worker | all (default all; api and worker need PostgreSQL)
+  --job-lease-seconds <n> CVKIT_JOB_LEASE_SECONDS a silent worker's job moves elsewhere after this (default 60)
   --upload-memory-mb <n>  CVKIT_UPLOAD_MEMORY_MB  image uploads held at once, in MiB; 429 past it (default 1024)
   --webhook-url <url>     CVKIT_WEBHOOK_URL       POST here when a training or export ends (default off)
   --webhook-secret <s>    CVKIT_WEBHOOK_SECRET    key of the X-Cvkit-Signature HMAC-SHA256 header
   --help
+
+Commands:
+  cvkit-server migrate-storage --from-data-dir <dir>   copy an embedded data directory into the configured
+                                                       PostgreSQL database and Azure Blob Storage container
 `;
 
 /** Flags win over environment variables, which win over defaults. */
@@ -89,6 +123,12 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
       'url-timeout-ms': { type: 'string' },
       'rate-limit-training': { type: 'string' },
       'rate-limit-prediction': { type: 'string' },
+      'database-url': { type: 'string' },
+      'blob-url': { type: 'string' },
+      'blob-container': { type: 'string' },
+      'model-cache-mb': { type: 'string' },
+      role: { type: 'string' },
+      'job-lease-seconds': { type: 'string' },
       'upload-memory-mb': { type: 'string' },
       'webhook-url': { type: 'string' },
       'webhook-secret': { type: 'string' },
@@ -113,6 +153,15 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
   if (webhookUrl !== undefined && !/^https?:\/\/[^/]/i.test(webhookUrl))
     throw new Error(`Invalid webhook URL: ${webhookUrl} (an http or https URL)`);
   const urlTimeout = positive(pick(values['url-timeout-ms'], 'CVKIT_URL_TIMEOUT_MS'), 'URL timeout');
+  const databaseUrl = pick(values['database-url'], 'CVKIT_DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new Error('CVKIT_DATABASE_URL must be a postgres:// URL.');
+  const role = (pick(values.role, 'CVKIT_ROLE') ?? 'all') as ServerRole;
+  if (!['api', 'worker', 'all'].includes(role)) throw new Error(`Invalid role: ${role} (api, worker or all)`);
+  // Without a shared queue an api process would queue training nobody runs, and a worker would find nothing.
+  if (role !== 'all' && !databaseUrl) throw new Error(`CVKIT_ROLE=${role} needs CVKIT_DATABASE_URL (PostgreSQL).`);
+  const cacheMb = positive(pick(values['model-cache-mb'], 'CVKIT_MODEL_CACHE_MB'), 'model cache size');
+  const lease = positive(pick(values['job-lease-seconds'], 'CVKIT_JOB_LEASE_SECONDS'), 'job lease');
   const uploadMemory = positive(pick(values['upload-memory-mb'], 'CVKIT_UPLOAD_MEMORY_MB'), 'upload memory');
   return defaultConfig({
     port,
@@ -132,6 +181,13 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv): ServerCo
         'prediction rate limit',
       ),
     },
+    databaseUrl,
+    blobUrl: pick(values['blob-url'], 'CVKIT_BLOB_URL'),
+    blobConnectionString: env.CVKIT_BLOB_CONNECTION_STRING || undefined,
+    blobContainer: pick(values['blob-container'], 'CVKIT_BLOB_CONTAINER') ?? 'cvkit',
+    ...(cacheMb ? { modelCacheBytes: Math.round(cacheMb * 1024 * 1024) } : {}),
+    role,
+    ...(lease ? { jobLeaseSeconds: lease } : {}),
     webhook: {
       ...defaultConfig().webhook,
       url: webhookUrl,

@@ -26,6 +26,11 @@ const FLAVORS: Record<string, (string | null)[]> = {
   OpenVino: [null],
 };
 
+interface ExportJob {
+  projectId: string;
+  exportId: string;
+}
+
 /**
  * ExportIteration / GetExports: an export runs in the background (status Exporting → Done or Failed) and ends as a
  * zip served through a signed, expiring link. Asking again for an export that exists returns it.
@@ -38,7 +43,12 @@ export class ExportService {
     private readonly queue: JobQueue,
     private readonly logger: Logger,
     private readonly events?: JobEvents,
-  ) {}
+  ) {
+    queue.handle('export', {
+      run: (payload) => this.runJob(payload as ExportJob),
+      abandon: (payload, reason) => this.fail(payload as ExportJob, `The export was interrupted: ${reason}`),
+    });
+  }
 
   async list(projectId: string, iterationId: string): Promise<ExportRecord[]> {
     await this.iterations.get(projectId, iterationId);
@@ -95,14 +105,35 @@ export class ExportService {
       error: null,
     };
     await this.storage.exports.put(record);
-    this.queue.enqueue(projectId, () => this.run(record));
+    await this.queue.submit({
+      id: record.id,
+      kind: 'export',
+      key: projectId,
+      payload: { projectId, exportId: record.id },
+    });
     return record;
   }
 
-  /** Exports a previous process left unfinished cannot complete; mark them Failed so a new request starts over. */
+  /**
+   * Exports left Exporting that no job will finish are marked Failed so a new request starts over (with a durable
+   * queue, those queued or running elsewhere are live; see TrainingService.recoverInterrupted).
+   */
   async recoverInterrupted(): Promise<void> {
+    const live = await this.queue.active('export');
+    const settled = Date.now() - (this.queue.durable ? 60_000 : 0);
     for (const e of await this.storage.exports.listExporting())
-      await this.storage.exports.put({ ...e, status: 'Failed', error: 'The server stopped during the export.' });
+      if (!live.has(e.id) && +e.created <= settled)
+        await this.fail({ projectId: e.projectId, exportId: e.id }, 'The server stopped during the export.');
+  }
+
+  private async runJob(job: ExportJob): Promise<void> {
+    const record = await this.storage.exports.get(job.projectId, job.exportId);
+    if (record?.status === 'Exporting') await this.run(record);
+  }
+
+  private async fail(job: ExportJob, error: string): Promise<void> {
+    const e = await this.storage.exports.get(job.projectId, job.exportId);
+    if (e?.status === 'Exporting') await this.storage.exports.put({ ...e, status: 'Failed', error });
   }
 
   private async run(record: ExportRecord): Promise<void> {

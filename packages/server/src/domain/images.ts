@@ -198,7 +198,7 @@ export class ImageService {
       projectId,
       inspected.map((i) => i.hash),
     );
-    const fresh: NewImage[] = [];
+    let fresh: NewImage[] = [];
     const freshByHash = new Map<string, NewImage>();
     for (const item of inspected) {
       const outcome = outcomes[item.index]!;
@@ -246,7 +246,27 @@ export class ImageService {
       fresh.push(image);
       freshByHash.set(item.hash, image);
     }
-    if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
+    if (fresh.length) {
+      try {
+        await this.storage.images.addBatch(projectId, fresh);
+      } catch (e) {
+        // Another server process stored some of the same images since findByHash (the batch is all or nothing):
+        // those are duplicates now, with the other process's records; the rest is stored again.
+        const raced = await this.storage.images.findByHash(
+          projectId,
+          fresh.map((f) => f.record.contentHash),
+        );
+        if (!raced.size) throw e;
+        for (const item of inspected) {
+          const outcome = outcomes[item.index]!;
+          const won = raced.get(item.hash);
+          if (won && (outcome.status === 'OK' || (outcome.status === 'OKDuplicate' && !outcome.image)))
+            Object.assign(outcome, { status: 'OKDuplicate', image: won });
+        }
+        fresh = fresh.filter((f) => !raced.has(f.record.contentHash));
+        if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
+      }
+    }
     const stored = new Map(
       (
         await this.storage.images.getMany(

@@ -18,6 +18,17 @@ export interface TrainOptions {
   selectedTags?: string[] | undefined;
 }
 
+/** What a training job carries: the project's settings and image set as they were when training was asked for. */
+interface TrainJob {
+  projectId: string;
+  iterationId: string;
+  settings: ProjectRecord['settings'];
+  images: { id: string; contentHash: string; tagIds: string[]; regions?: RegionBox[] }[];
+}
+
+/** How old an iteration in Training with no queued job must be before recovery calls it orphaned. */
+const ORPHAN_GRACE_MS = 60_000;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const EXPORT_PLATFORMS = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
 
@@ -34,7 +45,15 @@ export class TrainingService {
     private readonly limits: Limits,
     private readonly logger: Logger,
     private readonly events?: JobEvents,
-  ) {}
+  ) {
+    queue.handle('train', {
+      run: (payload) => this.runJob(payload as TrainJob),
+      abandon: async (payload, reason) => {
+        const failed = await this.fail(payload as TrainJob, `Training was interrupted: ${reason} Train again.`);
+        if (failed) this.events?.trainingFinished(failed);
+      },
+    });
+  }
 
   async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
     const project = await this.projects.get(projectId);
@@ -46,7 +65,7 @@ export class TrainingService {
     if (email && (email.length > 254 || !EMAIL.test(email)))
       throw badRequest('BadRequestInvalidEmailAddress', 'The notification email address is not valid.');
     const iterations = await this.storage.iterations.list(projectId);
-    if (iterations.some((i) => i.status === 'Training') || this.queue.pending(projectId))
+    if (iterations.some((i) => i.status === 'Training'))
       throw badRequest('BadRequestTrainingAlreadyInProgress', 'This project is already training.');
     if (iterations.length >= this.limits.iterationsPerProject)
       throw badRequest(
@@ -106,21 +125,32 @@ export class TrainingService {
       iteration,
       images.map((i) => i.id),
     );
-    this.queue.enqueue(projectId, () => this.run(project, iteration, images));
+    const job: TrainJob = { projectId, iterationId: iteration.id, settings: project.settings, images };
+    try {
+      await this.queue.submit({ id: iteration.id, kind: 'train', key: projectId, payload: job });
+    } catch (e) {
+      await this.fail(job, 'The training could not be queued; train again.');
+      throw e;
+    }
     return iteration;
   }
 
-  /** Iterations a previous process left in Training cannot finish: mark them Failed so the project trains again. */
+  /**
+   * Iterations left in Training that no job will finish (their process stopped, or died between storing the
+   * iteration and queuing its job) are marked Failed so the project trains again. With a durable queue, jobs that
+   * are queued or running elsewhere are live, and a fresh iteration may still be on its way into the queue.
+   */
   async recoverInterrupted(): Promise<number> {
-    const stuck = await this.storage.iterations.listTraining();
-    for (const it of stuck) {
-      await this.storage.iterations.update({
-        ...it,
-        status: 'Failed',
-        lastModified: new Date(),
-        trainingErrorDetails: 'Training was interrupted because the server stopped; train again.',
-      });
-    }
+    const live = await this.queue.active('train');
+    const settled = Date.now() - (this.queue.durable ? ORPHAN_GRACE_MS : 0);
+    const stuck = (await this.storage.iterations.listTraining()).filter(
+      (it) => !live.has(it.id) && +it.lastModified <= settled,
+    );
+    for (const it of stuck)
+      await this.fail(
+        { projectId: it.projectId, iterationId: it.id },
+        'Training was interrupted because the server stopped; train again.',
+      );
     return stuck.length;
   }
 
@@ -173,6 +203,29 @@ export class TrainingService {
     return { tags: used, images };
   }
 
+  private async runJob(job: TrainJob): Promise<void> {
+    const iteration = await this.storage.iterations.get(job.projectId, job.iterationId);
+    // Deleted meanwhile, or already settled by a worker that was presumed dead but finished after all.
+    if (iteration?.status !== 'Training') return;
+    await this.run({ id: job.projectId, settings: job.settings }, iteration, job.images);
+  }
+
+  private async fail(
+    job: Pick<TrainJob, 'projectId' | 'iterationId'>,
+    details: string,
+  ): Promise<IterationRecord | undefined> {
+    const it = await this.storage.iterations.get(job.projectId, job.iterationId);
+    if (it?.status !== 'Training') return undefined;
+    const failed: IterationRecord = {
+      ...it,
+      status: 'Failed',
+      lastModified: new Date(),
+      trainingErrorDetails: details,
+    };
+    await this.storage.iterations.update(failed);
+    return failed;
+  }
+
   private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
     const tags = await this.selectedTags(project, selected);
     const tagIds = new Set(tags.map((t) => t.id));
@@ -203,7 +256,7 @@ export class TrainingService {
   }
 
   private async run(
-    project: ProjectRecord,
+    project: Pick<ProjectRecord, 'id' | 'settings'>,
     iteration: IterationRecord,
     images: { id: string; contentHash: string; tagIds: string[]; regions?: RegionBox[] }[],
   ): Promise<void> {
@@ -211,6 +264,9 @@ export class TrainingService {
     const domain = findDomain(project.settings.domainId)!;
     const detection = domain.type === 'ObjectDetection';
     let lastSaved = 0;
+    // Progress writes are chained and awaited before the final one: on a database with a connection pool, a late
+    // progress write could otherwise land after Completed and put the iteration back in Training.
+    let progressSaved: Promise<unknown> = Promise.resolve();
     try {
       const trained = await this.engine.train({
         task: detection ? 'detection' : 'classification',
@@ -231,9 +287,12 @@ export class TrainingService {
           // Persist progress now and then, not on every step.
           if (fraction - lastSaved < 0.1) return;
           lastSaved = fraction;
-          void this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() });
+          progressSaved = progressSaved
+            .then(() => this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() }))
+            .catch(() => {});
         },
       });
+      await progressSaved;
       const modelKey = `model-${iteration.id}`;
       const evaluationKey = `evaluation-${iteration.id}`;
       await this.storage.blobs.put(modelKey, trained.model);
@@ -272,6 +331,7 @@ export class TrainingService {
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
+      await progressSaved;
       const failed: IterationRecord = {
         ...iteration,
         status: 'Failed',

@@ -4,7 +4,8 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import type { BlobStore } from './types.ts';
 
-const KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+/** What a blob key may be, in every blob store: no request data can name a path or a URL outside the store. */
+export const BLOB_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
 /**
  * Blobs as files under `root`, fanned out by the first two characters of the key.
@@ -15,7 +16,7 @@ export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   private path(key: string): string {
-    if (!KEY.test(key)) throw new Error(`Invalid blob key: ${key}`);
+    if (!BLOB_KEY.test(key)) throw new Error(`Invalid blob key: ${key}`);
     return join(this.root, key.slice(0, 2), key);
   }
 

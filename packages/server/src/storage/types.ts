@@ -258,6 +258,11 @@ export interface Storage {
   exports: ExportStore;
   blobs: BlobStore;
   /** Key/value settings the server keeps (e.g. its URL-signing secret). */
-  settings: { get(key: string): Promise<string | undefined>; set(key: string, value: string): Promise<void> };
+  settings: {
+    get(key: string): Promise<string | undefined>;
+    set(key: string, value: string): Promise<void>;
+    /** Stores `value` unless the key has one already; returns what is stored (processes starting together agree). */
+    setIfAbsent(key: string, value: string): Promise<string>;
+  };
   close(): Promise<void>;
 }

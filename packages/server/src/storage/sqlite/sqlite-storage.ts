@@ -3,6 +3,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type DataDirLock, lockDataDir } from '../data-dir-lock.ts';
 import { FsBlobStore } from '../fs-blob-store.ts';
+import {
+  decodeViews,
+  encodeViews,
+  fromIteration,
+  toExport,
+  toIteration,
+  toPrediction,
+  toProject,
+  toTag,
+} from '../record-codec.ts';
 import type {
   ExportRecord,
   ExportStore,
@@ -74,6 +84,10 @@ export function openSqliteStorage(
           'INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
         ).run(key, value);
       },
+      async setIfAbsent(key, value) {
+        db.prepare('INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)').run(key, value);
+        return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row).value as string;
+      },
     },
     async close() {
       db.close();
@@ -91,17 +105,6 @@ function migrate(db: Database.Database): void {
     })();
   }
 }
-
-const toProject = (r: Row): ProjectRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  description: r.description as string,
-  settings: JSON.parse(r.settings as string),
-  created: new Date(r.created as number),
-  lastModified: new Date(r.last_modified as number),
-  status: r.status as ProjectRecord['status'],
-  revision: r.revision as number,
-});
 
 class SqliteProjects implements ProjectStore {
   constructor(private readonly db: Database.Database) {}
@@ -133,15 +136,6 @@ class SqliteProjects implements ProjectStore {
     this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
   }
 }
-
-const toTag = (r: Row): TagRecord => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  name: r.name as string,
-  description: (r.description as string | null) ?? null,
-  type: r.type as TagRecord['type'],
-  created: new Date(r.created as number),
-});
 
 class SqliteTags implements TagStore {
   constructor(private readonly db: Database.Database) {}
@@ -427,18 +421,6 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-const DATE_FIELDS = ['created', 'lastModified', 'trainedAt'] as const;
-
-function toIteration(r: Row): IterationRecord {
-  const rec = JSON.parse(r.record as string) as Record<string, unknown>;
-  for (const f of DATE_FIELDS) if (typeof rec[f] === 'number') rec[f] = new Date(rec[f] as number);
-  return rec as unknown as IterationRecord;
-}
-
-function fromIteration(it: IterationRecord): string {
-  return JSON.stringify(it, (k, v) => (DATE_FIELDS.includes(k as never) && typeof v === 'string' ? Date.parse(v) : v));
-}
-
 class SqliteIterations implements IterationStore {
   constructor(private readonly db: Database.Database) {}
   async list(projectId: string) {
@@ -483,11 +465,6 @@ class SqliteIterations implements IterationStore {
   async listTraining() {
     return (this.db.prepare("SELECT record FROM iterations WHERE status = 'Training'").all() as Row[]).map(toIteration);
   }
-}
-
-function toPrediction(r: Row): PredictionRecord {
-  const rec = JSON.parse(r.record as string) as PredictionRecord & { created: number };
-  return { ...rec, created: new Date(rec.created) };
 }
 
 /**
@@ -622,32 +599,6 @@ class SqliteFeatures implements FeatureStore {
       .prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)')
       .run(backboneKey, hash, encodeViews(views));
   }
-}
-
-function encodeViews(views: Float32Array[]): Buffer {
-  const dim = views[0]?.length ?? 0;
-  const buf = Buffer.alloc(8 + views.length * dim * 4);
-  buf.writeUInt32LE(views.length, 0);
-  buf.writeUInt32LE(dim, 4);
-  views.forEach((v, i) => {
-    Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, 8 + i * dim * 4);
-  });
-  return buf;
-}
-
-function decodeViews(buf: Buffer): Float32Array[] {
-  const count = buf.readUInt32LE(0);
-  const dim = buf.readUInt32LE(4);
-  return Array.from({ length: count }, (_, i) => {
-    const copy = new Float32Array(dim);
-    Buffer.from(copy.buffer).set(buf.subarray(8 + i * dim * 4, 8 + (i + 1) * dim * 4));
-    return copy;
-  });
-}
-
-function toExport(r: Row): ExportRecord {
-  const rec = JSON.parse(r.record as string) as ExportRecord & { created: number };
-  return { ...rec, created: new Date(rec.created) };
 }
 
 class SqliteExports implements ExportStore {
