@@ -1,4 +1,5 @@
 import { badRequest } from '../../../domain/errors.ts';
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { PredictionHandlers } from '../../handler-types.ts';
 import { wireImagePrediction } from '../../wire-models.ts';
 import type { TrainingDeps } from '../training/context.ts';
@@ -48,20 +49,20 @@ export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
         ctx.params.application,
         ctx.requestId,
       ),
-    ImageClassifier_ClassifyImageUrl: async ({ params, body, requestId }) =>
+    ImageClassifier_ClassifyImageUrl: async ({ params, body, requestId, req }) =>
       run(
         params.projectId,
         params.publishedName,
-        () => imageFromUrlBody(d, body, maxBytes),
+        () => imageFromUrlBody(d, body, maxBytes, abortOnDisconnect(req)),
         true,
         params.application,
         requestId,
       ),
-    ImageClassifier_ClassifyImageUrlWithoutSaving: async ({ params, body, requestId }) =>
+    ImageClassifier_ClassifyImageUrlWithoutSaving: async ({ params, body, requestId, req }) =>
       run(
         params.projectId,
         params.publishedName,
-        () => imageFromUrlBody(d, body, maxBytes),
+        () => imageFromUrlBody(d, body, maxBytes, abortOnDisconnect(req)),
         false,
         params.application,
         requestId,

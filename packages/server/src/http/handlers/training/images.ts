@@ -3,6 +3,7 @@ import { badRequest } from '../../../domain/errors.ts';
 import type { ImageCandidate, ImageCreateOutcome, RegionInput } from '../../../domain/images.ts';
 import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
 import type { ImageRecord } from '../../../storage/types.ts';
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { TrainingHandlers } from '../../handler-types.ts';
 import { LongJsonString } from '../../middleware/read-large-json.ts';
 import { UUID } from '../../validate-params.ts';
@@ -73,9 +74,10 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
       return summary(params.projectId, result, baseUrl);
     },
 
-    CreateImagesFromUrls: async ({ params, body, baseUrl }) => {
+    CreateImagesFromUrls: async ({ params, body, baseUrl, req }) => {
       const batch = checkBatch(body, d.config.limits.imagesPerBatch);
       await d.projects.get(params.projectId);
+      const signal = abortOnDisconnect(req);
       const candidates = await Promise.all(
         batch.images.map(async (e, i): Promise<ImageCandidate> => {
           const entry = asObject(e, `images[${i}]`);
@@ -87,7 +89,7 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
             regions: regions(entry.regions),
           };
           try {
-            return { ...base, bytes: await fetchImageUrl(url, d.urlPolicy) };
+            return { ...base, bytes: await fetchImageUrl(url, d.urlPolicy, signal) };
           } catch (err) {
             if (!(err instanceof UrlFetchError)) throw err;
             return { ...base, failure: err.reason === 'too-large' ? 'ErrorImageSize' : 'ErrorSource' };

@@ -4,6 +4,7 @@ import { badRequest } from '../../../domain/errors.ts';
 import type { ImageCandidate } from '../../../domain/images.ts';
 import { decodableBytes } from '../../../imaging/inspect-image.ts';
 import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { HandlerContext, TrainingHandlers } from '../../handler-types.ts';
 import {
   tagNameMap,
@@ -29,11 +30,12 @@ export async function imageFromUrlBody(
   d: Pick<TrainingDeps, 'urlPolicy'>,
   body: unknown,
   maxBytes: number,
+  signal?: AbortSignal,
 ): Promise<Buffer> {
   const url = (body as { url?: unknown } | undefined)?.url;
   if (typeof url !== 'string' || !url) throw badRequest('BadRequestImageUrl', 'The body needs a url.');
   try {
-    return await fetchImageUrl(url, { ...d.urlPolicy, maxBytes });
+    return await fetchImageUrl(url, { ...d.urlPolicy, maxBytes }, signal);
   } catch (e) {
     if (!(e instanceof UrlFetchError)) throw e;
     if (e.reason === 'too-large') throw badRequest('BadRequestImageSizeBytes', e.message);
@@ -52,9 +54,9 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const p = await d.predictions.predict(it, bytes, { id: ctx.requestId, store: ctx.params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
     },
-    QuickTestImageUrl: async ({ params, body, requestId }) => {
+    QuickTestImageUrl: async ({ params, body, requestId, req }) => {
       const it = await d.iterations.completed(params.projectId, params.iterationId);
-      const bytes = await imageFromUrlBody(d, body, maxBytes);
+      const bytes = await imageFromUrlBody(d, body, maxBytes, abortOnDisconnect(req));
       const p = await d.predictions.predict(it, bytes, { id: requestId, store: params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
     },
