@@ -102,7 +102,7 @@ async function load(): Promise<DetectionBackbone> {
     const pixels = size * size * 3;
     const batcher = coalescingBatcher(async (batch: readonly Float32Array[]) => {
       const flat = new Float32Array(batch.length * pixels);
-      batch.forEach((img, i) => flat.set(img, i * pixels));
+      for (const [i, img] of batch.entries()) flat.set(img, i * pixels);
       const out = (await session.run(built.inputName, flat, [batch.length, size, size, 3], [output]))[output]!;
       return batch.map((_, i) => out.slice(i * perImage, (i + 1) * perImage));
     }, 8);

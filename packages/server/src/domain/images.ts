@@ -88,13 +88,13 @@ export class ImageService {
     projectId: string,
     entries: UrlImage[],
     batch: { tagIds?: string[] | undefined; metadata?: Record<string, string> | undefined },
-    fetching: { policy: FetchPolicy; concurrency?: number },
+    fetching: { policy: FetchPolicy; concurrency?: number; signal?: AbortSignal },
   ): Promise<{ isBatchSuccessful: boolean; images: ImageCreateOutcome[] }> {
     await this.projects.get(projectId);
     const candidates = await mapLimited(entries, fetching.concurrency ?? entries.length, async (e) => {
       const base = { sourceUrl: e.url, tagIds: e.tagIds, regions: e.regions };
       try {
-        return { ...base, bytes: await fetchImageUrl(e.url, fetching.policy) };
+        return { ...base, bytes: await fetchImageUrl(e.url, fetching.policy, fetching.signal) };
       } catch (err) {
         const failure = urlEntryStatus(err);
         if (!failure) throw err;

@@ -169,3 +169,26 @@ describe('the address policy', () => {
       expect(isPublicAddress(a), a).toBe(true);
   });
 });
+
+describe('a client that goes away', () => {
+  let s: TestServer;
+  let fx: Awaited<ReturnType<typeof seedTrainedProject>>;
+  beforeAll(async () => {
+    s = await startTestServer({ allowPrivateUrls: true, urlFetchTimeoutMs: 30_000 });
+    fx = await seedTrainedProject(s, 'gone');
+  }, 30_000);
+  afterAll(() => s?.stop());
+
+  it('stops the URL fetch made for it (ClassifyImageUrl) instead of holding the origin until the deadline', async () => {
+    const request = send(s.url, {
+      method: 'POST',
+      path: `/customvision/v3.1/prediction/${fx.projectId}/classify/iterations/${fx.publishName}/url`,
+      headers: { ...predictionHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${base}/never` }),
+      timeoutMs: 500,
+    });
+    await expect(request).rejects.toThrow(/no answer within 500 ms/);
+    // The client's timeout destroyed its socket; the server's fetch to the origin must end within moments.
+    expect(await originSocketsClosed(3000)).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { HandlerContext, PredictionHandlers } from '../../handler-types.ts';
 import { wireImagePrediction } from '../../wire-models.ts';
 import type { TrainingDeps } from '../training/context.ts';
@@ -5,7 +6,7 @@ import { imageFromUrlBody, singleUpload } from '../training/predictions.ts';
 
 type Kind = 'Classification' | 'ObjectDetection';
 /** What the eight operations share: the path's project and published name, the optional application. */
-type Ctx = Pick<HandlerContext<unknown>, 'files' | 'requestId'> & {
+type Ctx = Pick<HandlerContext<unknown>, 'files' | 'requestId' | 'req'> & {
   body?: { url?: string } | undefined;
   params: { projectId: string; publishedName: string; application?: string | undefined };
 };
@@ -19,7 +20,10 @@ export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
   const handler = (kind: Kind, source: 'image' | 'url', store: boolean) => async (ctx: Ctx) => {
     const { projectId, publishedName, application } = ctx.params;
     const it = await d.predictions.published(projectId, publishedName, kind);
-    const bytes = source === 'image' ? singleUpload(ctx, maxBytes) : await imageFromUrlBody(d, ctx.body, maxBytes);
+    const bytes =
+      source === 'image'
+        ? singleUpload(ctx, maxBytes)
+        : await imageFromUrlBody(d, ctx.body, maxBytes, abortOnDisconnect(ctx.req));
     const p = await d.predictions.predict(it, bytes, { id: ctx.requestId, store, application });
     return { status: 200 as const, body: wireImagePrediction(p) };
   };

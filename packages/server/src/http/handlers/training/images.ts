@@ -2,6 +2,7 @@ import type { TrainingModels } from '@cvkit/api-types';
 import { badRequest } from '../../../domain/errors.ts';
 import type { ImageCandidate, ImageCreateOutcome, RegionInput } from '../../../domain/images.ts';
 import type { ImageRecord } from '../../../storage/types.ts';
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { TrainingHandlers } from '../../handler-types.ts';
 import { LongJsonString } from '../../middleware/read-large-json.ts';
 import { UUID } from '../../validate-params.ts';
@@ -72,7 +73,7 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
       return summary(params.projectId, result, baseUrl);
     },
 
-    CreateImagesFromUrls: async ({ params, body, baseUrl }) => {
+    CreateImagesFromUrls: async ({ params, body, baseUrl, req }) => {
       const batch = checkBatch(body, d.config.limits.imagesPerBatch);
       const entries = batch.images.map((e, i) => {
         const entry = asObject(e, `images[${i}]`);
@@ -84,7 +85,7 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
         params.projectId,
         entries,
         { tagIds: ids(batch.tagIds, 'tagIds'), metadata: batch.metadata },
-        { policy: d.urlPolicy },
+        { policy: d.urlPolicy, signal: abortOnDisconnect(req) },
       );
       return summary(params.projectId, result, baseUrl);
     },

@@ -4,6 +4,7 @@ import { badRequest } from '../../../domain/errors.ts';
 import type { RegionInput } from '../../../domain/images.ts';
 import { urlRequestError } from '../../../domain/library-errors.ts';
 import { fetchImageUrl } from '../../../net/fetch-image-url.ts';
+import { abortOnDisconnect } from '../../abort-on-disconnect.ts';
 import type { HandlerContext, TrainingHandlers } from '../../handler-types.ts';
 import {
   tagNameMap,
@@ -29,11 +30,12 @@ export async function imageFromUrlBody(
   d: Pick<TrainingDeps, 'urlPolicy'>,
   body: { url?: string } | undefined,
   maxBytes: number,
+  signal?: AbortSignal,
 ): Promise<Buffer> {
   const url = body?.url;
   if (typeof url !== 'string' || !url) throw badRequest('BadRequestImageUrl', 'The body needs a url.');
   try {
-    return await fetchImageUrl(url, { ...d.urlPolicy, maxBytes });
+    return await fetchImageUrl(url, { ...d.urlPolicy, maxBytes }, signal);
   } catch (e) {
     throw urlRequestError(e) ?? e;
   }
@@ -48,9 +50,9 @@ export function predictionHandlers(d: TrainingDeps): TrainingHandlers {
       const p = await d.predictions.predict(it, bytes, { id: ctx.requestId, store: ctx.params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
     },
-    QuickTestImageUrl: async ({ params, body, requestId }) => {
+    QuickTestImageUrl: async ({ params, body, requestId, req }) => {
       const it = await d.iterations.completed(params.projectId, params.iterationId);
-      const bytes = await imageFromUrlBody(d, body, maxBytes);
+      const bytes = await imageFromUrlBody(d, body, maxBytes, abortOnDisconnect(req));
       const p = await d.predictions.predict(it, bytes, { id: requestId, store: params.store ?? true });
       return { status: 200, body: wireImagePrediction(p) };
     },
