@@ -15,7 +15,8 @@ import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
 import { type ClassificationType, type EvaluationData, metricsAt, type TagType } from '../evaluation/metrics.ts';
 import { buildRowSet, fitSubset, type RowSet } from '../heads/fit.ts';
 import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
-import { meanFeatures } from '../heads/linear-model.ts';
+import { meanFeatures, softmaxInPlace } from '../heads/linear-model.ts';
+import { blendPrototypes, classPrototypes, type Prototypes, prototypeScores } from '../heads/prototypes.ts';
 import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
 import type { ViewName } from '../preprocess/views.ts';
 import { yieldToEventLoop } from '../util/yield.ts';
@@ -25,6 +26,11 @@ import { predictionViewsFor, trainingViewGroups, trainingViews } from './views.t
 /** Candidate L2 strengths for Advanced, as multiples of the backbone's default, most likely first. */
 export const ADVANCED_L2_FACTORS = [1, 0.3, 3, 0.1, 10] as const;
 export const DEFAULT_ADVANCED_BUDGET_MS = 120_000;
+/**
+ * Weights β of the class-prototype scores blended into a multiclass head (heads/prototypes.ts), chosen by the
+ * cross-validated log-loss on the training images; 0 keeps the plain linear head.
+ */
+export const PROTOTYPE_WEIGHTS = [0, 1, 3, 10, 30] as const;
 
 export interface TrainHeadOptions {
   backbone: BackboneRef & { preprocessing: PreprocessingDescription; defaultL2?: number };
@@ -49,6 +55,11 @@ export interface TrainHeadOptions {
    * one backbone pass each at prediction; all 12 views bought +0.5–1 point on flowers after Advanced training.
    */
   predictionViews?: ViewName[];
+  /**
+   * Candidate prototype weights for multiclass heads (default PROTOTYPE_WEIGHTS; [0] for a plain linear head).
+   * Several candidates need the cross-validation; without it the first is used.
+   */
+  prototypeWeights?: readonly number[];
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
 }
@@ -163,6 +174,35 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     },
   });
 
+  // Prototypes blend into softmax heads only (a per-image constant cancels there, not in sigmoids).
+  const betas = options.prototypeWeights?.length ? [...options.prototypeWeights] : [...PROTOTYPE_WEIGHTS];
+  if (betas.some((b) => !(b >= 0))) throw new TrainingInputError('prototypeWeights must be non-negative');
+  const blendable = activation === 'softmax' && betas.some((b) => b !== 0);
+  const rowOutput = rowImage.map((i) => layout.strata[i]!);
+  const prototypesOf = (imageSubset: ReadonlySet<number>): Prototypes => {
+    const picked = rows.flatMap((_, r) => (imageSubset.has(rowImage[r]!) ? [r] : []));
+    return classPrototypes(
+      picked.map((r) => rows[r]!),
+      picked.map((r) => rowOutput[r]!),
+      outputs,
+    );
+  };
+  // What a head's linear layer sees at prediction: the mean of the prediction views present.
+  const predictionInput = (i: number): Float32Array =>
+    meanFeatures(predictionViews.map((v) => images[i]!.features[v]).filter((f): f is Float32Array => f !== undefined));
+  const blendProbabilities = (p: number[], scores: Float64Array, beta: number): number[] => {
+    const z = new Float64Array(outputs);
+    layout.outputTags.forEach((tag, o) => {
+      z[o] = Math.log(Math.max(p[tag]!, 1e-300)) + beta * scores[o]!;
+    });
+    softmaxInPlace(z);
+    const out = new Array<number>(tagIds.length).fill(0);
+    layout.outputTags.forEach((tag, o) => {
+      out[tag] = z[o]!;
+    });
+    return out;
+  };
+
   const baseL2 = options.l2 ?? backbone.defaultL2 ?? 1e-2;
   const advanced = trainingType === 'Advanced' && options.l2 === undefined;
   const candidates = advanced ? ADVANCED_L2_FACTORS.map((f) => baseL2 * f) : [baseL2];
@@ -172,7 +212,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
 
   let evaluation: EvaluationData | null = null;
   let chosenL2 = candidates[0]!;
-  const search: { l2: number; loss: number; averagePrecision: number }[] = [];
+  let chosenBeta = betas[0]!;
+  const search: NonNullable<Head['training']['search']> = [];
   if (evaluate) {
     const k = chooseFoldCount(layout.classSizes, images.length);
     const fold = stratifiedFolds(layout.strata, k, seed);
@@ -189,8 +230,16 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     });
     let done = 0;
     let total = candidates.length * k + 1;
+    // Prototype scores of each held-out image under its fold's class means: the same for every L2 candidate.
+    const heldOutScores: Float64Array[] = new Array(images.length);
+    if (blendable) {
+      for (let f = 0; f < k; f++) {
+        const p = prototypesOf(new Set(all.filter((i) => fold[i] !== f)));
+        for (const i of all) if (fold[i] === f) heldOutScores[i] = prototypeScores(p, predictionInput(i));
+      }
+    }
     for (const l2 of candidates) {
-      const probabilities: number[][] = new Array(images.length);
+      let probabilities: number[][] = new Array(images.length);
       for (let f = 0; f < k; f++) {
         const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2);
         const foldHead = makeHead(result.model, l2, result.iterations);
@@ -198,14 +247,28 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         options.onProgress?.({ stage: 'cross-validating', done: ++done, total });
         await onChunk();
       }
-      const loss = crossValidatedLoss(classificationType, layout, images, probabilities);
+      let loss = crossValidatedLoss(classificationType, layout, images, probabilities);
+      let beta = betas[0]!;
+      if (blendable) {
+        const linear = probabilities;
+        for (const b of betas) {
+          const blended = linear.map((p, i) => blendProbabilities(p, heldOutScores[i]!, b));
+          const l = crossValidatedLoss(classificationType, layout, images, blended);
+          if (b === betas[0] || l < loss) {
+            loss = l;
+            beta = b;
+            probabilities = blended;
+          }
+        }
+      }
       const meanAp = metricsAt(foldData(probabilities), 0.5).averagePrecision ?? 0;
-      search.push({ l2, loss, averagePrecision: meanAp });
+      search.push({ l2, loss, averagePrecision: meanAp, ...(blendable ? { prototypeWeight: beta } : {}) });
       // Highest out-of-fold mean average precision (what Custom Vision reports), then lowest log-loss.
       if (meanAp > bestAp + 1e-9 || (Math.abs(meanAp - bestAp) <= 1e-9 && loss < bestLoss)) {
         bestAp = meanAp;
         bestLoss = loss;
         chosenL2 = l2;
+        chosenBeta = beta;
         evaluation = foldData(probabilities);
       }
       if (performance.now() - started > budget) {
@@ -216,7 +279,10 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   }
   const final = await fit(new Set(all), chosenL2);
   options.onProgress?.({ stage: 'final-fit', done: 1, total: 1 });
-  const head = makeHead(final.model, chosenL2, final.iterations);
+  const model =
+    blendable && chosenBeta !== 0 ? blendPrototypes(final.model, prototypesOf(new Set(all)), chosenBeta) : final.model;
+  const head = makeHead(model, chosenL2, final.iterations);
+  if (blendable) head.training.prototypeWeight = chosenBeta;
   if (advanced) head.training.search = search;
   head.training.durationMs = performance.now() - started;
   return { head, evaluation, untrainedTagIds: layout.untrainedTagIds };
