@@ -13,7 +13,7 @@
 import { TrainingInputError } from '../errors.ts';
 import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
 import { type ClassificationType, type EvaluationData, metricsAt, type TagType } from '../evaluation/metrics.ts';
-import { buildRowSet, fitSubset, type RowSet } from '../heads/fit.ts';
+import { buildRowSet, fitSubset, type RowSet, type SubsetFactor } from '../heads/fit.ts';
 import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
 import { meanFeatures, softmaxInPlace } from '../heads/linear-model.ts';
 import { blendPrototypes, classPrototypes, type Prototypes, prototypeScores } from '../heads/prototypes.ts';
@@ -126,7 +126,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   options.onProgress?.({ stage: 'preparing', done: 0, total: 1 });
   const set: RowSet = await buildRowSet(rows, onChunk);
 
-  const fit = async (imageSubset: ReadonlySet<number>, l2: number) => {
+  const fit = async (imageSubset: ReadonlySet<number>, l2: number, reuse: Parameters<typeof fitSubset>[2] = {}) => {
     const subset: number[] = [];
     rowImage.forEach((img, r) => {
       if (imageSubset.has(img)) subset.push(r);
@@ -146,6 +146,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     return fitSubset(
       { activation, set, subset, outputs, targets, weights, l2 },
       { onProgress: onChunk, yieldEvery: 5 },
+      reuse,
     );
   };
 
@@ -238,10 +239,23 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         for (const i of all) if (fold[i] === f) heldOutScores[i] = prototypeScores(p, predictionInput(i));
       }
     }
+    // Every L2 candidate refits the same folds: each fold's factorisation is computed once, and each fit starts
+    // from the solution of the nearest strength already solved on that fold (far fewer L-BFGS iterations).
+    const foldFactors: SubsetFactor[] = [];
+    const foldSolutions: { l2: number; params: Float64Array }[][] = Array.from({ length: k }, () => []);
     for (const l2 of candidates) {
       let probabilities: number[][] = new Array(images.length);
       for (let f = 0; f < k; f++) {
-        const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2);
+        const nearest = foldSolutions[f]!.reduce<{ l2: number; params: Float64Array } | undefined>(
+          (best, s) => (!best || Math.abs(Math.log(s.l2 / l2)) < Math.abs(Math.log(best.l2 / l2)) ? s : best),
+          undefined,
+        );
+        const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2, {
+          ...(foldFactors[f] ? { factor: foldFactors[f] } : {}),
+          ...(nearest ? { start: nearest.params } : {}),
+        });
+        foldFactors[f] = result.factor;
+        foldSolutions[f]!.push({ l2, params: result.params });
         const foldHead = makeHead(result.model, l2, result.iterations);
         for (const i of all) if (fold[i] === f) probabilities[i] = tagProbabilities(foldHead, images[i]!.features);
         options.onProgress?.({ stage: 'cross-validating', done: ++done, total });
