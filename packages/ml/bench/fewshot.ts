@@ -6,9 +6,10 @@
  *
  * Environment: FEWSHOT_DRAWS (random draws per setting, default 5), FEWSHOT_SHOTS (default "5,10"),
  * FEWSHOT_DATASETS (default "mlnet-flowers-small,ai102-fruit"), FEWSHOT_BACKBONES (default the General and compact
- * backbones), FEWSHOT_PROTOTYPES ("0" trains plain linear heads, for comparison), FEWSHOT_TRAINING (Regular or
+ * backbones), FEWSHOT_PROTOTYPES ("1" adds the class-prototype search, heads/prototypes.ts), FEWSHOT_TRAINING (Regular or
  * Advanced, default Regular). Heads are trained as the server trains them (cross-validated evaluation on, which
- * also picks the prototype weight on the training photos only); the held-out photos are only predicted.
+ * is also what picks any L2 strength or prototype weight, on the training photos only); the held-out photos are
+ * only predicted.
  * Features come from the same on-disk cache as the classification benchmark.
  */
 import os from 'node:os';
@@ -29,7 +30,7 @@ const DRAWS = Math.max(1, Number(process.env.FEWSHOT_DRAWS) || 5);
 const SHOTS = list('FEWSHOT_SHOTS', '5,10').map(Number);
 const DATASETS = list('FEWSHOT_DATASETS', 'mlnet-flowers-small,ai102-fruit');
 const BACKBONES = list('FEWSHOT_BACKBONES', 'mnv2-140-b12-msqrt,mnv2-140-gap');
-const PROTOTYPES = process.env.FEWSHOT_PROTOTYPES === '0' ? [0] : [...PROTOTYPE_WEIGHTS];
+const PROTOTYPES = process.env.FEWSHOT_PROTOTYPES === '1' ? [...PROTOTYPE_WEIGHTS] : [0];
 const TRAINING = (process.env.FEWSHOT_TRAINING ?? 'Regular') as TrainingType;
 const round = (x: number, d = 4) => Number(x.toFixed(d));
 

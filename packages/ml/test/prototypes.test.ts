@@ -124,6 +124,13 @@ describe('trainHead with prototype candidates', () => {
     expect(back.training.prototypeWeight).toBe(blended.head.training.prototypeWeight);
   }, 60_000);
 
+  it('trains a plain linear head by default', async () => {
+    const byDefault = await trainHead(base);
+    const plain = await trainHead({ ...base, prototypeWeights: [0] });
+    expect(byDefault.head.training.prototypeWeight).toBeUndefined();
+    expect(byDefault.head.model.weights).toEqual(plain.head.model.weights);
+  }, 60_000);
+
   it('uses a forced weight when it is the only candidate, and rejects negative ones', async () => {
     const forced = await trainHead({ ...base, prototypeWeights: [10], evaluate: false });
     const plain = await trainHead({ ...base, prototypeWeights: [0], evaluate: false });

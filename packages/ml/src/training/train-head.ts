@@ -27,8 +27,10 @@ import { predictionViewsFor, trainingViewGroups, trainingViews } from './views.t
 export const ADVANCED_L2_FACTORS = [1, 0.3, 3, 0.1, 10] as const;
 export const DEFAULT_ADVANCED_BUDGET_MS = 120_000;
 /**
- * Weights β of the class-prototype scores blended into a multiclass head (heads/prototypes.ts), chosen by the
- * cross-validated log-loss on the training images; 0 keeps the plain linear head.
+ * Weights β of the class-prototype scores a multiclass head may blend in (heads/prototypes.ts), chosen by the
+ * cross-validated log-loss on the training images; 0 keeps the plain linear head. Opt-in (`prototypeWeights`), not
+ * the default: on the few-shot benchmark (docs/benchmarks.md) the search kept 0 on every flowers draw and, where it
+ * picked a weight (fruit, out-of-fold losses near 0), it changed nothing or cost one image.
  */
 export const PROTOTYPE_WEIGHTS = [0, 1, 3, 10, 30] as const;
 
@@ -56,8 +58,8 @@ export interface TrainHeadOptions {
    */
   predictionViews?: ViewName[];
   /**
-   * Candidate prototype weights for multiclass heads (default PROTOTYPE_WEIGHTS; [0] for a plain linear head).
-   * Several candidates need the cross-validation; without it the first is used.
+   * Candidate prototype weights for multiclass heads (default [0]: a plain linear head; PROTOTYPE_WEIGHTS for the
+   * search). Several candidates need the cross-validation; without it the first is used.
    */
   prototypeWeights?: readonly number[];
   onProgress?: (progress: TrainingProgress) => void;
@@ -176,7 +178,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   });
 
   // Prototypes blend into softmax heads only (a per-image constant cancels there, not in sigmoids).
-  const betas = options.prototypeWeights?.length ? [...options.prototypeWeights] : [...PROTOTYPE_WEIGHTS];
+  const betas = options.prototypeWeights?.length ? [...options.prototypeWeights] : [0];
   if (betas.some((b) => !(b >= 0))) throw new TrainingInputError('prototypeWeights must be non-negative');
   const blendable = activation === 'softmax' && betas.some((b) => b !== 0);
   const rowOutput = rowImage.map((i) => layout.strata[i]!);
