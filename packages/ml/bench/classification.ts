@@ -1,10 +1,18 @@
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Classification benchmark on the shared data sets, through the public API (embedViews → trainHead → metrics).
+ * Prints one JSON document on stdout (progress lines on stderr); redirect it to keep it. Not written into the
+ * package: biome would lint it.
+ *
+ *   npm run bench -w @cvkit/ml            (BENCH_SEEDS=n for the number of fold shuffles, default 3)
+ *
+ * Accuracy is top-1 over the out-of-fold predictions of k-fold cross-validation (k = 5 here) on all labelled images
+ * of a set, the same evaluation trainHead returns to the server; "heldOut" trains on train/ and predicts test/
+ * where a set has one (1–3 images, so only a sanity check). Features are cached in bench-results/feature-cache
+ * (keyed by backbone cache key, bench/feature-cache.ts) so reruns only retrain heads.
+ */
 import {
   accuracy,
   type Backbone,
-  engineInfo,
   getBackboneWithRuntime,
   type ImageFeatures,
   initEngine,
@@ -17,9 +25,8 @@ import {
 } from '../src/index.ts';
 import { type Dataset, loadDataset } from './datasets.ts';
 import { datasetFeatures } from './feature-cache.ts';
+import { round, startReport } from './report.ts';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const _RESULTS = path.resolve(HERE, '..', 'bench-results');
 const SEEDS = Math.max(1, Number(process.env.BENCH_SEEDS) || 3);
 
 const median = (xs: number[]) => {
@@ -27,7 +34,6 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const round = (x: number, d = 4) => Number(x.toFixed(d));
 
 interface Config {
   backbone: string;
@@ -97,13 +103,12 @@ async function heldOut(ds: Dataset, features: Map<string, ImageFeatures>, backbo
 }
 
 async function main() {
-  const started = Date.now();
+  const report = startReport('classification');
   await initEngine();
   const names = (process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small')
     .split(',')
     .filter(Boolean);
   const results: unknown[] = [];
-  const loadBefore = os.loadavg();
   for (const name of names) {
     process.stderr.write(`${name}\n`);
     const ds = loadDataset(name);
@@ -146,17 +151,7 @@ async function main() {
       process.stderr.write(`${JSON.stringify(row)}\n`);
     }
   }
-  const doc = {
-    benchmark: 'classification',
-    date: new Date().toISOString(),
-    engine: engineInfo(),
-    node: process.version,
-    cpus: os.cpus().length,
-    loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: os.loadavg().map((l) => round(l, 2)) },
-    seconds: round((Date.now() - started) / 1000, 1),
-    results,
-  };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  report(results);
 }
 
 await main();

@@ -12,7 +12,6 @@
  * only predicted.
  * Features come from the same on-disk cache as the classification benchmark.
  */
-import os from 'node:os';
 import {
   getBackboneWithRuntime,
   initEngine,
@@ -24,6 +23,7 @@ import {
 import { createRng } from '../src/util/random.ts';
 import { loadDataset } from './datasets.ts';
 import { datasetFeatures } from './feature-cache.ts';
+import { round, startReport } from './report.ts';
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').filter(Boolean);
 const DRAWS = Math.max(1, Number(process.env.FEWSHOT_DRAWS) || 5);
@@ -32,7 +32,6 @@ const DATASETS = list('FEWSHOT_DATASETS', 'mlnet-flowers-small,ai102-fruit');
 const BACKBONES = list('FEWSHOT_BACKBONES', 'mnv2-140-b12-msqrt,mnv2-140-gap');
 const PROTOTYPES = process.env.FEWSHOT_PROTOTYPES === '1' ? [...PROTOTYPE_WEIGHTS] : [0];
 const TRAINING = (process.env.FEWSHOT_TRAINING ?? 'Regular') as TrainingType;
-const round = (x: number, d = 4) => Number(x.toFixed(d));
 
 /** Indices of `shots` images per tag, drawn with the draw's seed; the rest are held out. */
 function draw(tags: readonly string[], shots: number, seed: number): Set<number> {
@@ -53,9 +52,8 @@ function draw(tags: readonly string[], shots: number, seed: number): Set<number>
 }
 
 async function main() {
-  const started = Date.now();
+  const report = startReport('few-shot');
   await initEngine();
-  const loadBefore = os.loadavg();
   const results: unknown[] = [];
   for (const name of DATASETS) {
     const ds = loadDataset(name);
@@ -114,16 +112,7 @@ async function main() {
       }
     }
   }
-  const doc = {
-    benchmark: 'few-shot',
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: os.loadavg().map((l) => round(l, 2)) },
-    seconds: round((Date.now() - started) / 1000, 1),
-    results,
-  };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  report(results);
 }
 
 await main();

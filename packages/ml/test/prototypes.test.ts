@@ -4,7 +4,7 @@ import { blendPrototypes, classPrototypes, prototypeScores } from '../src/heads/
 import { deserializeHead, serializeHead } from '../src/heads/serialize.ts';
 import { type TrainHeadOptions, trainHead } from '../src/training/train-head.ts';
 import { createRng } from '../src/util/random.ts';
-import { blobCentres, gaussian, imageFeatures, sample } from './helpers/synthetic.ts';
+import { blobCentres, gaussian, imageFeatures, sample, syntheticBackbone } from './helpers/synthetic.ts';
 
 const DIM = 12;
 
@@ -80,25 +80,7 @@ describe('trainHead with prototype candidates', () => {
     Array.from({ length: 6 }, () => ({ features: imageFeatures(c, rng, 1), tags: [k] })),
   );
   const base: TrainHeadOptions = {
-    backbone: {
-      id: 'synthetic',
-      version: '1',
-      cacheKey: 'synthetic@1',
-      dim: DIM,
-      defaultL2: 1e-2,
-      preprocessing: {
-        version: 'test',
-        exifOrientation: 'applied',
-        crop: 'centre-square',
-        resize: 'linear',
-        colourSpace: 'srgb',
-        alpha: 'dropped',
-        channelOrder: 'RGB',
-        layout: 'NHWC',
-        valueRange: [0, 255],
-        size: 224,
-      },
-    },
+    backbone: syntheticBackbone(DIM),
     tagIds: ['a', 'b', 'c'],
     tagTypes: ['Regular', 'Regular', 'Regular'],
     images,
