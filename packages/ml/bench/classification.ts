@@ -8,18 +8,11 @@
  * Accuracy is top-1 over the out-of-fold predictions of k-fold cross-validation (k = 5 here) on all labelled images
  * of a set, the same evaluation trainHead returns to the server; "heldOut" trains on train/ and predicts test/
  * where a set has one (1–3 images, so only a sanity check). Features are cached in bench-results/feature-cache
- * (keyed by backbone cache key) so reruns only retrain heads.
+ * (keyed by backbone cache key, bench/feature-cache.ts) so reruns only retrain heads.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   accuracy,
   type Backbone,
-  embedViews,
-  engineInfo,
   getBackboneWithRuntime,
   type ImageFeatures,
   initEngine,
@@ -31,9 +24,9 @@ import {
   type ViewName,
 } from '../src/index.ts';
 import { type Dataset, loadDataset } from './datasets.ts';
+import { datasetFeatures } from './feature-cache.ts';
+import { round, startReport } from './report.ts';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const RESULTS = path.resolve(HERE, '..', 'bench-results');
 const SEEDS = Math.max(1, Number(process.env.BENCH_SEEDS) || 3);
 
 const median = (xs: number[]) => {
@@ -41,42 +34,6 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const round = (x: number, d = 4) => Number(x.toFixed(d));
-
-/** Features of every image of a data set under every view, cached on disk per backbone cache key. */
-async function datasetFeatures(backbone: Backbone, ds: Dataset): Promise<Map<string, ImageFeatures>> {
-  const key = createHash('sha256').update(backbone.cacheKey).digest('hex').slice(0, 16);
-  const dir = path.join(RESULTS, 'feature-cache', `${backbone.id}-${key}`);
-  const file = path.join(dir, `${ds.name}.bin`);
-  const views: readonly ViewName[] = VIEW_NAMES;
-  const out = new Map<string, ImageFeatures>();
-  const per = views.length * backbone.dim;
-  if (existsSync(file)) {
-    const buf = readFileSync(file);
-    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    if (all.length === ds.images.length * per) {
-      ds.images.forEach((img, i) => {
-        const f: ImageFeatures = {};
-        views.forEach((v, j) => {
-          f[v] = all.slice(i * per + j * backbone.dim, i * per + (j + 1) * backbone.dim);
-        });
-        out.set(img.file, f);
-      });
-      return out;
-    }
-  }
-  const all = new Float32Array(ds.images.length * per);
-  for (const [i, img] of ds.images.entries()) {
-    const { features } = await embedViews(backbone, readFileSync(img.path), views);
-    views.forEach((v, j) => {
-      all.set(features[v]!, i * per + j * backbone.dim);
-    });
-    out.set(img.file, features);
-  }
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, Buffer.from(all.buffer));
-  return out;
-}
 
 interface Config {
   backbone: string;
@@ -146,13 +103,12 @@ async function heldOut(ds: Dataset, features: Map<string, ImageFeatures>, backbo
 }
 
 async function main() {
-  const started = Date.now();
+  const report = startReport('classification');
   await initEngine();
   const names = (process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small')
     .split(',')
     .filter(Boolean);
   const results: unknown[] = [];
-  const loadBefore = os.loadavg();
   for (const name of names) {
     process.stderr.write(`${name}\n`);
     const ds = loadDataset(name);
@@ -195,17 +151,7 @@ async function main() {
       process.stderr.write(`${JSON.stringify(row)}\n`);
     }
   }
-  const doc = {
-    benchmark: 'classification',
-    date: new Date().toISOString(),
-    engine: engineInfo(),
-    node: process.version,
-    cpus: os.cpus().length,
-    loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: os.loadavg().map((l) => round(l, 2)) },
-    seconds: round((Date.now() - started) / 1000, 1),
-    results,
-  };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  report(results);
 }
 
 await main();

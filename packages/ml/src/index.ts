@@ -142,6 +142,7 @@ export {
   tagProbabilities,
 } from './heads/head.ts';
 export { type Activation, activate, type LinearModel, meanFeatures } from './heads/linear-model.ts';
+export { blendPrototypes, classPrototypes, type Prototypes, prototypeScores } from './heads/prototypes.ts';
 export { deserializeHead, serializeHead } from './heads/serialize.ts';
 export { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from './preprocess/crop-and-resize.ts';
 // Preprocessing, views, embedding
@@ -178,6 +179,7 @@ export type { TrainingImage } from './training/problem.ts';
 export {
   ADVANCED_L2_FACTORS,
   DEFAULT_ADVANCED_BUDGET_MS,
+  PROTOTYPE_WEIGHTS,
   type TrainHeadOptions,
   type TrainHeadResult,
   type TrainingProgress,

@@ -11,28 +11,10 @@ import { type TrainHeadOptions, trainHead } from '../src/training/train-head.ts'
 import { trainHeadOffThread } from '../src/training/train-head-off-thread.ts';
 import { trainingViews } from '../src/training/views.ts';
 import { createRng } from '../src/util/random.ts';
-import { blobCentres, gaussian, imageFeatures, sample } from './helpers/synthetic.ts';
+import { blobCentres, gaussian, imageFeatures, sample, syntheticBackbone } from './helpers/synthetic.ts';
 
 const DIM = 40;
-const backbone = {
-  id: 'synthetic',
-  version: '1',
-  cacheKey: 'synthetic@1',
-  dim: DIM,
-  defaultL2: 1e-2,
-  preprocessing: {
-    version: 'test',
-    exifOrientation: 'applied',
-    crop: 'centre-square',
-    resize: 'linear',
-    colourSpace: 'srgb',
-    alpha: 'dropped',
-    channelOrder: 'RGB',
-    layout: 'NHWC',
-    valueRange: [0, 255],
-    size: 224,
-  },
-} satisfies TrainHeadOptions['backbone'];
+const backbone = syntheticBackbone(DIM);
 
 /** `perClass` images per class around well separated centres; class index = tag index. */
 function blobImages(perClass: number[], seed: number, noise = 1): TrainingImage[] {

@@ -59,7 +59,12 @@ export interface HeadTrainingInfo {
   iterations: number;
   durationMs: number;
   /** Advanced training: each L2 strength tried, its cross-validated log-loss and mean average precision. */
-  search?: { l2: number; loss: number; averagePrecision: number }[];
+  search?: { l2: number; loss: number; averagePrecision: number; prototypeWeight?: number }[];
+  /**
+   * Multiclass heads: weight of the class-prototype scores folded into the weights (heads/prototypes.ts); absent
+   * on heads trained before prototypes existed. Informational only: prediction is the linear layer either way.
+   */
+  prototypeWeight?: number;
 }
 
 export interface TagPrediction {

@@ -13,9 +13,10 @@
 import { TrainingInputError } from '../errors.ts';
 import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
 import { type ClassificationType, type EvaluationData, metricsAt, type TagType } from '../evaluation/metrics.ts';
-import { buildRowSet, fitSubset, type RowSet } from '../heads/fit.ts';
+import { buildRowSet, fitSubset, type RowSet, type SubsetFactor } from '../heads/fit.ts';
 import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
-import { meanFeatures } from '../heads/linear-model.ts';
+import { meanFeatures, softmaxInPlace } from '../heads/linear-model.ts';
+import { blendPrototypes, classPrototypes, type Prototypes, prototypeScores } from '../heads/prototypes.ts';
 import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
 import type { ViewName } from '../preprocess/views.ts';
 import { yieldToEventLoop } from '../util/yield.ts';
@@ -25,6 +26,13 @@ import { predictionViewsFor, trainingViewGroups, trainingViews } from './views.t
 /** Candidate L2 strengths for Advanced, as multiples of the backbone's default, most likely first. */
 export const ADVANCED_L2_FACTORS = [1, 0.3, 3, 0.1, 10] as const;
 export const DEFAULT_ADVANCED_BUDGET_MS = 120_000;
+/**
+ * Weights β of the class-prototype scores a multiclass head may blend in (heads/prototypes.ts), chosen by the
+ * cross-validated log-loss on the training images; 0 keeps the plain linear head. Opt-in (`prototypeWeights`), not
+ * the default: on the few-shot benchmark (docs/benchmarks.md) the search kept 0 on every flowers draw and, where it
+ * picked a weight (fruit, out-of-fold losses near 0), it changed nothing or cost one image.
+ */
+export const PROTOTYPE_WEIGHTS = [0, 1, 3, 10, 30] as const;
 
 export interface TrainHeadOptions {
   backbone: BackboneRef & { preprocessing: PreprocessingDescription; defaultL2?: number };
@@ -49,6 +57,11 @@ export interface TrainHeadOptions {
    * one backbone pass each at prediction; all 12 views bought +0.5–1 point on flowers after Advanced training.
    */
   predictionViews?: ViewName[];
+  /**
+   * Candidate prototype weights for multiclass heads (default [0]: a plain linear head; PROTOTYPE_WEIGHTS for the
+   * search). Several candidates need the cross-validation; without it the first is used.
+   */
+  prototypeWeights?: readonly number[];
   onProgress?: (progress: TrainingProgress) => void;
   signal?: AbortSignal;
 }
@@ -115,7 +128,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   options.onProgress?.({ stage: 'preparing', done: 0, total: 1 });
   const set: RowSet = await buildRowSet(rows, onChunk);
 
-  const fit = async (imageSubset: ReadonlySet<number>, l2: number) => {
+  const fit = async (imageSubset: ReadonlySet<number>, l2: number, reuse: Parameters<typeof fitSubset>[2] = {}) => {
     const subset: number[] = [];
     rowImage.forEach((img, r) => {
       if (imageSubset.has(img)) subset.push(r);
@@ -135,6 +148,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     return fitSubset(
       { activation, set, subset, outputs, targets, weights, l2 },
       { onProgress: onChunk, yieldEvery: 5 },
+      reuse,
     );
   };
 
@@ -163,6 +177,35 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     },
   });
 
+  // Prototypes blend into softmax heads only (a per-image constant cancels there, not in sigmoids).
+  const betas = options.prototypeWeights?.length ? [...options.prototypeWeights] : [0];
+  if (betas.some((b) => !(b >= 0))) throw new TrainingInputError('prototypeWeights must be non-negative');
+  const blendable = activation === 'softmax' && betas.some((b) => b !== 0);
+  const rowOutput = rowImage.map((i) => layout.strata[i]!);
+  const prototypesOf = (imageSubset: ReadonlySet<number>): Prototypes => {
+    const picked = rows.flatMap((_, r) => (imageSubset.has(rowImage[r]!) ? [r] : []));
+    return classPrototypes(
+      picked.map((r) => rows[r]!),
+      picked.map((r) => rowOutput[r]!),
+      outputs,
+    );
+  };
+  // What a head's linear layer sees at prediction: the mean of the prediction views present.
+  const predictionInput = (i: number): Float32Array =>
+    meanFeatures(predictionViews.map((v) => images[i]!.features[v]).filter((f): f is Float32Array => f !== undefined));
+  const blendProbabilities = (p: number[], scores: Float64Array, beta: number): number[] => {
+    const z = new Float64Array(outputs);
+    layout.outputTags.forEach((tag, o) => {
+      z[o] = Math.log(Math.max(p[tag]!, 1e-300)) + beta * scores[o]!;
+    });
+    softmaxInPlace(z);
+    const out = new Array<number>(tagIds.length).fill(0);
+    layout.outputTags.forEach((tag, o) => {
+      out[tag] = z[o]!;
+    });
+    return out;
+  };
+
   const baseL2 = options.l2 ?? backbone.defaultL2 ?? 1e-2;
   const advanced = trainingType === 'Advanced' && options.l2 === undefined;
   const candidates = advanced ? ADVANCED_L2_FACTORS.map((f) => baseL2 * f) : [baseL2];
@@ -172,7 +215,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
 
   let evaluation: EvaluationData | null = null;
   let chosenL2 = candidates[0]!;
-  const search: { l2: number; loss: number; averagePrecision: number }[] = [];
+  let chosenBeta = betas[0]!;
+  const search: NonNullable<Head['training']['search']> = [];
   if (evaluate) {
     const k = chooseFoldCount(layout.classSizes, images.length);
     const fold = stratifiedFolds(layout.strata, k, seed);
@@ -189,23 +233,58 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     });
     let done = 0;
     let total = candidates.length * k + 1;
-    for (const l2 of candidates) {
-      const probabilities: number[][] = new Array(images.length);
+    // Prototype scores of each held-out image under its fold's class means: the same for every L2 candidate.
+    const heldOutScores: Float64Array[] = new Array(images.length);
+    if (blendable) {
       for (let f = 0; f < k; f++) {
-        const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2);
+        const p = prototypesOf(new Set(all.filter((i) => fold[i] !== f)));
+        for (const i of all) if (fold[i] === f) heldOutScores[i] = prototypeScores(p, predictionInput(i));
+      }
+    }
+    // Every L2 candidate refits the same folds: each fold's factorisation is computed once, and each fit starts
+    // from the solution of the nearest strength already solved on that fold (far fewer L-BFGS iterations).
+    const foldFactors: SubsetFactor[] = [];
+    const foldSolutions: { l2: number; params: Float64Array }[][] = Array.from({ length: k }, () => []);
+    for (const l2 of candidates) {
+      let probabilities: number[][] = new Array(images.length);
+      for (let f = 0; f < k; f++) {
+        const nearest = foldSolutions[f]!.reduce<{ l2: number; params: Float64Array } | undefined>(
+          (best, s) => (!best || Math.abs(Math.log(s.l2 / l2)) < Math.abs(Math.log(best.l2 / l2)) ? s : best),
+          undefined,
+        );
+        const result = await fit(new Set(all.filter((i) => fold[i] !== f)), l2, {
+          ...(foldFactors[f] ? { factor: foldFactors[f] } : {}),
+          ...(nearest ? { start: nearest.params } : {}),
+        });
+        foldFactors[f] = result.factor;
+        foldSolutions[f]!.push({ l2, params: result.params });
         const foldHead = makeHead(result.model, l2, result.iterations);
         for (const i of all) if (fold[i] === f) probabilities[i] = tagProbabilities(foldHead, images[i]!.features);
         options.onProgress?.({ stage: 'cross-validating', done: ++done, total });
         await onChunk();
       }
-      const loss = crossValidatedLoss(classificationType, layout, images, probabilities);
+      let loss = crossValidatedLoss(classificationType, layout, images, probabilities);
+      let beta = betas[0]!;
+      if (blendable) {
+        const linear = probabilities;
+        for (const b of betas) {
+          const blended = linear.map((p, i) => blendProbabilities(p, heldOutScores[i]!, b));
+          const l = crossValidatedLoss(classificationType, layout, images, blended);
+          if (b === betas[0] || l < loss) {
+            loss = l;
+            beta = b;
+            probabilities = blended;
+          }
+        }
+      }
       const meanAp = metricsAt(foldData(probabilities), 0.5).averagePrecision ?? 0;
-      search.push({ l2, loss, averagePrecision: meanAp });
+      search.push({ l2, loss, averagePrecision: meanAp, ...(blendable ? { prototypeWeight: beta } : {}) });
       // Highest out-of-fold mean average precision (what Custom Vision reports), then lowest log-loss.
       if (meanAp > bestAp + 1e-9 || (Math.abs(meanAp - bestAp) <= 1e-9 && loss < bestLoss)) {
         bestAp = meanAp;
         bestLoss = loss;
         chosenL2 = l2;
+        chosenBeta = beta;
         evaluation = foldData(probabilities);
       }
       if (performance.now() - started > budget) {
@@ -216,7 +295,10 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   }
   const final = await fit(new Set(all), chosenL2);
   options.onProgress?.({ stage: 'final-fit', done: 1, total: 1 });
-  const head = makeHead(final.model, chosenL2, final.iterations);
+  const model =
+    blendable && chosenBeta !== 0 ? blendPrototypes(final.model, prototypesOf(new Set(all)), chosenBeta) : final.model;
+  const head = makeHead(model, chosenL2, final.iterations);
+  if (blendable) head.training.prototypeWeight = chosenBeta;
   if (advanced) head.training.search = search;
   head.training.durationMs = performance.now() - started;
   return { head, evaluation, untrainedTagIds: layout.untrainedTagIds };

@@ -1,5 +1,6 @@
 /** Seeded synthetic feature vectors: Gaussian blobs around class centres. */
 import type { ImageFeatures } from '../../src/preprocess/views.ts';
+import type { TrainHeadOptions } from '../../src/training/train-head.ts';
 import { createRng } from '../../src/util/random.ts';
 
 export function gaussian(rng: () => number): number {
@@ -22,4 +23,27 @@ export function sample(centre: Float32Array, rng: () => number, noise = 1): Floa
 export function imageFeatures(centre: Float32Array, rng: () => number, noise = 1): ImageFeatures {
   const f = sample(centre, rng, noise);
   return { centre: f, 'centre-mirrored': sample(f, rng, 0.1) };
+}
+
+/** A backbone description for heads trained on synthetic features of `dim` values. */
+export function syntheticBackbone(dim: number) {
+  return {
+    id: 'synthetic',
+    version: '1',
+    cacheKey: 'synthetic@1',
+    dim,
+    defaultL2: 1e-2,
+    preprocessing: {
+      version: 'test',
+      exifOrientation: 'applied',
+      crop: 'centre-square',
+      resize: 'linear',
+      colourSpace: 'srgb',
+      alpha: 'dropped',
+      channelOrder: 'RGB',
+      layout: 'NHWC',
+      valueRange: [0, 255],
+      size: 224,
+    },
+  } satisfies TrainHeadOptions['backbone'];
 }
