@@ -1,5 +1,7 @@
 import { renderVariant } from '../imaging/inspect-image.ts';
 import type { ImageRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
+import { variantKey } from './content-keys.ts';
 import { badRequest } from './errors.ts';
 import type { ProjectService } from './projects.ts';
 
@@ -27,11 +29,13 @@ export async function readImageVariant(
   const original = await storage.blobs.get(image.contentHash);
   if (!original) return undefined;
   if (variant === 'original') return { bytes: original, contentType: CONTENT_TYPES[image.format] };
-  const key = `${image.contentHash}.${variant[0]}`;
+  const key = variantKey(image.contentHash, variant);
   let bytes = await storage.blobs.get(key);
   if (!bytes) {
-    bytes = await renderVariant(original, VARIANT_SIZE[variant]);
-    await storage.blobs.put(key, bytes);
+    const rendered = await renderVariant(original, VARIANT_SIZE[variant]);
+    // Pinned, so a delete of the image meanwhile cannot leave the rendering behind.
+    await blobCollector(storage).pinned([image.contentHash], () => storage.blobs.put(key, rendered));
+    bytes = rendered;
   }
   return { bytes, contentType: 'image/jpeg' };
 }

@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging.ts';
 import { type ClassifierEngine, UnsupportedExportError } from '../ml/classifier-engine.ts';
 import type { ExportRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { IterationService } from './iterations.ts';
@@ -94,12 +95,27 @@ export class ExportService {
       const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])), { level: 6 });
       const blobKey = `export-${record.id}.zip`;
       await this.storage.blobs.put(blobKey, zip);
-      await this.storage.exports.put({ ...record, status: 'Done', blobKey });
+      try {
+        await this.storage.exports.put({ ...record, status: 'Done', blobKey });
+      } finally {
+        await this.discardIfOrphaned(record, blobKey);
+      }
     } catch (e) {
       const message = e instanceof UnsupportedExportError ? e.message : `Export failed: ${(e as Error).message}`;
       if (!(e instanceof UnsupportedExportError))
         this.logger.error('export failed', { exportId: record.id, error: (e as Error).stack });
-      await this.storage.exports.put({ ...record, status: 'Failed', error: message });
+      if (await this.storage.iterations.get(record.projectId, record.iterationId))
+        await this.storage.exports.put({ ...record, status: 'Failed', error: message });
     }
+  }
+
+  /**
+   * The iteration (or its project) may have been deleted while the zip was built, and the write above put the
+   * export back: then neither the row nor the zip may stay.
+   */
+  private async discardIfOrphaned(record: ExportRecord, blobKey: string): Promise<void> {
+    if (await this.storage.iterations.get(record.projectId, record.iterationId)) return;
+    const released = await this.storage.iterations.delete(record.projectId, record.iterationId);
+    await blobCollector(this.storage).collect({ ...released, blobKeys: [...released.blobKeys, blobKey] });
   }
 }

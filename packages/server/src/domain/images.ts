@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { badRequest, imageNotFound, iterationNotFound } from './errors.ts';
 import type { Limits } from './limits.ts';
 import { parseMetadataFilter } from './metadata-filter.ts';
@@ -135,6 +136,9 @@ export class ImageService {
       }
     }
 
+    // Blobs are written before their rows commit: pinned, a concurrent delete's collection cannot take them between.
+    // (Only a failing database could throw before the release below, and then the pin merely defers collection.)
+    const release = await blobCollector(this.storage).pin(inspected.map((i) => i.hash));
     const existing = await this.storage.images.findByHash(
       projectId,
       inspected.map((i) => i.hash),
@@ -187,7 +191,11 @@ export class ImageService {
       fresh.push(image);
       freshByHash.set(item.hash, image);
     }
-    if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
+    try {
+      if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
+    } finally {
+      await release();
+    }
     const stored = new Map(
       (
         await this.storage.images.getMany(
@@ -262,11 +270,11 @@ export class ImageService {
   ): Promise<'deleted' | 'accepted'> {
     await this.projects.get(projectId);
     if (o.allImages) {
-      await this.storage.images.deleteAll(projectId);
+      await blobCollector(this.storage).collect(await this.storage.images.deleteAll(projectId));
       return 'accepted';
     }
     if (!o.imageIds?.length) throw badRequest('BadRequestInvalidIds', 'Name the images to delete, or set allImages.');
-    await this.storage.images.deleteMany(projectId, o.imageIds);
+    await blobCollector(this.storage).collect(await this.storage.images.deleteMany(projectId, o.imageIds));
     return 'deleted';
   }
 

@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging.ts';
 import type { ClassifierEngine } from '../ml/classifier-engine.ts';
 import type { IterationRecord, ProjectRecord, Storage, TagRecord } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -101,11 +102,18 @@ export class TrainingService {
       evaluationKey: null,
       progress: 0,
     };
-    await this.storage.iterations.create(
-      iteration,
-      images.map((i) => i.id),
-    );
-    this.queue.enqueue(projectId, () => this.run(project, iteration, images));
+    // The images' bytes must outlive a delete of the images while the job runs.
+    const release = await blobCollector(this.storage).pin(images.map((i) => i.contentHash));
+    try {
+      await this.storage.iterations.create(
+        iteration,
+        images.map((i) => i.id),
+      );
+    } catch (e) {
+      await release();
+      throw e;
+    }
+    this.queue.enqueue(projectId, () => this.run(project, iteration, images).finally(release));
     return iteration;
   }
 
@@ -113,8 +121,7 @@ export class TrainingService {
   async recoverInterrupted(): Promise<number> {
     const stuck = await this.storage.iterations.listTraining();
     for (const it of stuck) {
-      await this.storage.iterations.update({
-        ...it,
+      await this.storage.iterations.patch(it.projectId, it.id, {
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: 'Training was interrupted because the server stopped; train again.',
@@ -167,6 +174,16 @@ export class TrainingService {
     const started = Date.now();
     const domain = findDomain(project.settings.domainId)!;
     let lastSaved = 0;
+    // Progress writes run in order and are awaited before the final write, which must land last. A write that
+    // fails, or finds the iteration gone (its project deleted), stops the training.
+    let progressWrites: Promise<unknown> = Promise.resolve();
+    let progressError: unknown;
+    const stop = new AbortController();
+    const patch = async (changes: Partial<IterationRecord>) => {
+      const stored = await this.storage.iterations.patch(project.id, iteration.id, changes);
+      if (!stored) stop.abort(new IterationGoneError());
+      return stored;
+    };
     try {
       const trained = await this.engine.train({
         backbone: domain.backbone,
@@ -186,16 +203,23 @@ export class TrainingService {
           // Persist progress now and then, not on every step.
           if (fraction - lastSaved < 0.1) return;
           lastSaved = fraction;
-          void this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() });
+          progressWrites = progressWrites
+            .then(() => patch({ progress: fraction, lastModified: new Date() }))
+            .catch((e) => {
+              progressError ??= e;
+              stop.abort(e);
+            });
         },
+        signal: stop.signal,
       });
+      await progressWrites;
+      if (progressError) throw progressError;
       const modelKey = `model-${iteration.id}`;
       const evaluationKey = `evaluation-${iteration.id}`;
       await this.storage.blobs.put(modelKey, trained.model);
       await this.storage.blobs.put(evaluationKey, trained.evaluation);
       const now = new Date();
-      await this.storage.iterations.update({
-        ...iteration,
+      const stored = await patch({
         status: 'Completed',
         progress: 1,
         lastModified: now,
@@ -211,6 +235,10 @@ export class TrainingService {
         modelKey,
         evaluationKey,
       });
+      if (!stored) {
+        await blobCollector(this.storage).collect({ contentHashes: [], blobKeys: [modelKey, evaluationKey] });
+        return;
+      }
       this.logger.info('training completed', {
         projectId: project.id,
         iterationId: iteration.id,
@@ -218,13 +246,14 @@ export class TrainingService {
         images: images.length,
       });
     } catch (e) {
+      await progressWrites;
+      if (stop.signal.reason instanceof IterationGoneError) return;
       this.logger.error('training failed', {
         projectId: project.id,
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
-      await this.storage.iterations.update({
-        ...iteration,
+      await this.storage.iterations.patch(project.id, iteration.id, {
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: clientDetails(e),
@@ -242,4 +271,12 @@ function clientDetails(e: unknown): string {
   if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_\w+)$/.test(code))
     return `Training stopped on a server error (${code}); train again.`;
   return (e as Error)?.message || 'Training failed.';
+}
+
+/** Why a training stops early: its iteration was deleted (with its project) while it ran. */
+class IterationGoneError extends Error {
+  constructor() {
+    super('The iteration no longer exists.');
+    this.name = 'IterationGoneError';
+  }
 }
