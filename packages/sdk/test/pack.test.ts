@@ -5,8 +5,8 @@
  * It takes about 30 s (most of it the declaration build), so it runs on demand:
  *   npm run test:pack -w @cvkit/sdk        (or CVKIT_TEST_PACK=1 with any vitest run)
  *
- * While it runs, packages/sdk/package.json briefly points at dist (see scripts/pack-manifest.mjs); the test checks
- * that it is restored byte for byte.
+ * While it runs, packages/sdk/package.json briefly points at dist (see scripts/pack-manifest.mjs at the repository
+ * root); the test checks that it is restored byte for byte.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,7 +111,7 @@ describe.skipIf(!enabled)('npm pack produces a working package', () => {
     } finally {
       // postpack restores it; make sure even when the pack failed midway.
       if (existsSync(join(sdkDir, 'package.workspace.json')))
-        run('node', ['scripts/pack-manifest.mjs', 'restore'], sdkDir);
+        run('node', [join(repoRoot, 'scripts/pack-manifest.mjs'), 'restore'], sdkDir);
     }
     expect(readFileSync(join(sdkDir, 'package.json'), 'utf8')).toBe(manifestBefore);
 
