@@ -62,6 +62,26 @@ export function blobsOfIteration(db: Database.Database, projectId: string, itera
   return { contentHashes: present(hashes, 'h'), blobKeys: present(keys, 'k') };
 }
 
+/** Deletes a project's rows by id and answers the content hashes they held. */
+export function deleteByIds(
+  db: Database.Database,
+  table: 'images' | 'predictions',
+  projectId: string,
+  ids: string[],
+): string[] {
+  const hashes: string[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = db
+      .prepare(
+        `DELETE FROM ${table} WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')}) RETURNING content_hash AS h`,
+      )
+      .all(projectId, ...chunk) as Row[];
+    hashes.push(...present(rows, 'h'));
+  }
+  return hashes;
+}
+
 function present(rows: Row[], field: string): string[] {
   return rows.flatMap((r) => (typeof r[field] === 'string' ? [r[field] as string] : []));
 }

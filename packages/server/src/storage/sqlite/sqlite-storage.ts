@@ -24,7 +24,7 @@ import type {
   TagRecord,
   TagStore,
 } from '../types.ts';
-import { blobsOfIteration, blobsOfProject, SqliteContentReferences } from './content-references.ts';
+import { blobsOfIteration, blobsOfProject, deleteByIds, SqliteContentReferences } from './content-references.ts';
 import { migrations } from './schema.ts';
 
 type Row = Record<string, unknown>;
@@ -350,15 +350,7 @@ class SqliteImages implements ImageStore {
 
   async deleteMany(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
     return this.db.transaction(() => {
-      const contentHashes: string[] = [];
-      for (const chunk of chunks(ids, 500)) {
-        const rows = this.db
-          .prepare(
-            `DELETE FROM images WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')}) RETURNING content_hash`,
-          )
-          .all(projectId, ...chunk) as Row[];
-        for (const r of rows) contentHashes.push(r.content_hash as string);
-      }
+      const contentHashes = deleteByIds(this.db, 'images', projectId, ids);
       bumpRevision(this.db, projectId);
       return { contentHashes, blobKeys: [] };
     })();
@@ -581,18 +573,10 @@ class SqlitePredictions implements PredictionStore {
     return out;
   }
   async delete(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
-    return this.db.transaction(() => {
-      const contentHashes: string[] = [];
-      for (const chunk of chunks(ids, 500)) {
-        const rows = this.db
-          .prepare(
-            `DELETE FROM predictions WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')}) RETURNING content_hash`,
-          )
-          .all(projectId, ...chunk) as Row[];
-        for (const r of rows) if (typeof r.content_hash === 'string') contentHashes.push(r.content_hash);
-      }
-      return { contentHashes, blobKeys: [] };
-    })();
+    return this.db.transaction(() => ({
+      contentHashes: deleteByIds(this.db, 'predictions', projectId, ids),
+      blobKeys: [],
+    }))();
   }
 }
 
