@@ -166,6 +166,7 @@ export interface IterationStore {
   findPublished(projectId: string, publishName: string): Promise<IterationRecord | undefined>;
   /** Creates the iteration and records which images it trains on, in one transaction. */
   create(it: IterationRecord, imageIds: string[]): Promise<void>;
+  /** Replaces the whole record: a write based on an older read undoes other writers' changes; prefer `patch`. */
   update(it: IterationRecord): Promise<void>;
   /**
    * Changes only the given fields, reading and writing in one transaction, so writers of different fields (a
