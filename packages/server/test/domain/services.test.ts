@@ -117,9 +117,7 @@ describe('ImageService', () => {
 describe('IterationService', () => {
   it('keeps names unique, publishes under one name at a time and refuses to delete what is published', async () => {
     h = domainHarness();
-    const { project } = await h.trainableProject();
-    const first = await h.training.train(project.id, {});
-    await h.idle();
+    const { project, iteration: first } = await h.trainedProject();
     const second = await h.training.train(project.id, { forceTrain: true });
     await h.idle();
     expect(await refusal(h.iterations.rename(project.id, second.id, first.name.toUpperCase()))).toEqual({
@@ -145,10 +143,7 @@ describe('IterationService', () => {
 describe('PredictionService', () => {
   it('stores predictions and pages through them with a continuation token', async () => {
     h = domainHarness();
-    const { project, photos } = await h.trainableProject();
-    const it = await h.training.train(project.id, {});
-    await h.idle();
-    const iteration = await h.iterations.get(project.id, it.id);
+    const { project, photos, iteration } = await h.trainedProject();
     const top = await h.predictions.predict(iteration, photos[0]!, { id: crypto.randomUUID(), store: true });
     expect(top.predictions[0]?.tagName).toBe('red');
     for (const bytes of photos.slice(1, 5))
@@ -180,9 +175,7 @@ describe('PredictionService', () => {
 describe('ExportService', () => {
   it('answers the running export again, and refuses platforms the engine cannot produce', async () => {
     h = domainHarness();
-    const { project } = await h.trainableProject();
-    const it = await h.training.train(project.id, {});
-    await h.idle();
+    const { project, iteration: it } = await h.trainedProject();
     const started = await h.exports.start(project.id, it.id, 'TensorFlow', null);
     expect(started.status).toBe('Exporting');
     expect((await h.exports.start(project.id, it.id, 'TensorFlow', null)).id).toBe(started.id);

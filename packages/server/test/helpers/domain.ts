@@ -67,6 +67,13 @@ export function domainHarness(opts: { engine?: ClassifierEngine; limits?: Partia
       }
       return { project, tagIds, photos: photos.slice(seed) };
     },
+    /** A trainable project trained once: its first iteration, Completed. */
+    async trainedProject(name = 'p') {
+      const made = await this.trainableProject(name);
+      const started = await training.train(made.project.id, {});
+      await queue.drain();
+      return { ...made, iteration: await iterations.get(made.project.id, started.id) };
+    },
     async close() {
       await queue.drain();
       await storage.close();
