@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/export-and-run-onnx.ts [train-folder] [--per-tag n] [--out dir] [--flavor ONNX12]
  *
- * Default folder: ../shared/datasets/azure-cv-fork-scissors/train. onnxruntime-node is an optional dependency of
+ * Default folder: data/datasets/azure-cv-fork-scissors/train. onnxruntime-node is an optional dependency of
  * the repository; without it the example stops after the download and says so. Images are decoded with sharp
  * (installed with @cvkit/server).
  *

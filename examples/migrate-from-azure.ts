@@ -1,7 +1,7 @@
 /**
  * Copies a Custom Vision project from Azure (or any Custom Vision endpoint) to a cvkit server: project settings,
- * tags, and every image with its tags, regions and metadata. Images are downloaded through their `originalImageUri`
- * and re-uploaded in batches of at most 64 (`uploadImages`, i.e. CreateImagesFromFiles), in their original order.
+ * tags, and every image with its tags, regions and metadata, through `migrate` from @cvkit/cli (the code behind
+ * `npx cvkit migrate`, which copies every project of a resource and resumes after an interruption).
  *
  *   npx tsx examples/migrate-from-azure.ts [--project <source project id>] [--to <cvkit url> --to-key <key>]
  *                                          [--data-dir <dir>] [--name <new name>] [--train]
@@ -18,13 +18,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { migrate as migrateProjects } from '@cvkit/cli';
 import { type BaseClientOptions, TrainingClient, type TrainingModels, type UploadImage } from '@cvkit/sdk';
 import { isMain, run } from './lib/cli.ts';
 import { type LocalServer, type ServiceTarget, startLocalServer, targetFromEnv } from './lib/connect.ts';
 import { listImages } from './lib/folder-dataset.ts';
 import { consoleOutput, type Output } from './lib/output.ts';
 import { datasetPath, datasetsDir } from './lib/paths.ts';
-import { trainAndWait } from './lib/steps.ts';
 
 export interface MigrateOptions {
   /** Where the project is now; default: the CUSTOM_VISION_* environment, else the demonstration. */
@@ -97,24 +97,16 @@ export async function main(options: MigrateOptions = {}): Promise<MigrateResult>
   }
 }
 
-interface SourceImage {
-  id: string;
-  tagNames: string[];
-  regions: { tagName: string; left: number; top: number; width: number; height: number }[];
-  metadata: Record<string, string>;
-}
-
-/** The copy itself, between two connected clients. */
+/**
+ * The copy itself, between two connected clients: `migrate` from @cvkit/cli (what `npx cvkit migrate` runs), for
+ * one project, reported in this example's terms.
+ */
 export async function migrate(
   from: TrainingClient,
   to: TrainingClient,
   options: Omit<MigrateOptions, 'source' | 'destination' | 'env'> & { out: Output },
 ): Promise<Omit<MigrateResult, 'destination' | 'demo'>> {
   const { out } = options;
-  const concurrency = options.concurrency ?? 8;
-  const batchSize = Math.min(64, options.batchSize ?? 64);
-
-  // 1. The source project.
   let sourceId = options.projectId;
   if (!sourceId) {
     const projects = await from.getProjects();
@@ -125,213 +117,43 @@ export async function migrate(
       );
     sourceId = projects[0]!.id!;
   }
-  const project = await from.getProject(sourceId);
-  const total = await from.getImageCount(sourceId);
-  out.log(`Source project "${project.name}" (${sourceId}): ${total} images`);
-
-  // 2. The destination project, with the same domain when the destination knows it.
-  let projectId = options.destinationProjectId;
-  if (!projectId) {
-    const settings = project.settings ?? {};
-    const domainId = await sameDomain(from, to, settings.domainId ?? undefined);
-    const created = await to.createProject({
-      name: options.name ?? project.name,
-      description: project.description ?? '',
-      ...(domainId ? { domainId } : {}),
-      ...(settings.classificationType ? { classificationType: settings.classificationType } : {}),
-      ...(settings.targetExportPlatforms?.length ? { targetExportPlatforms: settings.targetExportPlatforms } : {}),
-    });
-    projectId = created.id!;
-    out.log(`Created "${created.name}" (${projectId}) on the destination`);
-  }
-
-  // 3. Tags, matched by name (so that an interrupted copy can resume).
-  const sourceTags = await from.getTags(sourceId);
-  const existing = new Map((await to.getTags(projectId)).map((t) => [t.name!.toLowerCase(), t.id!]));
-  const tagIds = new Map<string, string>(); // source tag id → destination tag id
-  const tagNames = new Map<string, string>(); // source tag id → name
-  for (const t of sourceTags) {
-    tagNames.set(t.id!, t.name!);
-    let id = existing.get(t.name!.toLowerCase());
-    if (!id) {
-      id = (
-        await to.createTag(projectId, {
-          name: t.name!,
-          ...(t.description ? { description: t.description } : {}),
-          ...(t.type ? { type: t.type } : {}),
-        })
-      ).id!;
-    }
-    tagIds.set(t.id!, id);
-  }
-  out.log(`Tags: ${sourceTags.map((t) => `${t.name}${t.type === 'Negative' ? ' (negative)' : ''}`).join(', ')}`);
-
-  // 4. Images, oldest first, a batch at a time: download in parallel, upload grouped by metadata.
-  const copied: SourceImage[] = [];
-  const failed: { id: string; reason: string }[] = [];
-  let duplicates = 0;
-  let regions = 0;
-  let done = 0;
-  const flush = async (batch: TrainingModels.Image[]) => {
-    const downloads = await mapLimit(batch, concurrency, async (image) => {
-      try {
-        return { image, bytes: await download(from, sourceId!, image) };
-      } catch (e) {
-        failed.push({ id: image.id!, reason: `download: ${(e as Error).message}` });
-        return undefined;
-      }
-    });
-    const groups = new Map<string, { metadata: Record<string, string>; items: typeof downloads }>();
-    for (const d of downloads) {
-      if (!d) continue;
-      const metadata = d.image.metadata ?? {};
-      const key = JSON.stringify(Object.entries(metadata).sort());
-      if (!groups.has(key)) groups.set(key, { metadata, items: [] });
-      groups.get(key)!.items.push(d);
-    }
-    for (const { metadata, items } of groups.values()) {
-      const entries: UploadImage[] = items.map((d) => ({
-        image: d!.bytes,
-        name: d!.image.id!,
-        tagIds: (d!.image.tags ?? []).map((t) => tagIds.get(t.tagId!)!).filter(Boolean),
-        regions: (d!.image.regions ?? []).map((r) => ({
-          tagId: tagIds.get(r.tagId!)!,
-          left: r.left,
-          top: r.top,
-          width: r.width,
-          height: r.height,
-        })),
-      }));
-      // A region's tag is the image's tag as well: send only the tags no region carries.
-      for (const e of entries) {
-        const boxed = new Set(e.regions?.map((r) => r.tagId));
-        e.tagIds = e.tagIds?.filter((t) => !boxed.has(t)) ?? [];
-      }
-      const summary = await to.uploadImages(projectId!, entries, {
-        ...(Object.keys(metadata).length ? { metadata } : {}),
-        batchSize,
-      });
-      summary.images.forEach((r, i) => {
-        const src = items[i]!.image;
-        if (r.status === 'OK' || r.status === 'OKDuplicate') {
-          if (r.status === 'OKDuplicate') duplicates++;
-          regions += src.regions?.length ?? 0;
-          copied.push(describe(src, tagNames));
-        } else failed.push({ id: src.id!, reason: `${r.status}${r.message ? `: ${r.message}` : ''}` });
-      });
-    }
-    done += batch.length;
-    out.progress('Copying images', done, total);
-  };
-  let batch: TrainingModels.Image[] = [];
-  for await (const image of from.iterateImages(sourceId, { orderBy: 'Oldest' })) {
-    batch.push(image);
-    if (batch.length === batchSize) {
-      await flush(batch);
-      batch = [];
-    }
-  }
-  if (batch.length) await flush(batch);
+  out.log(`Source project ${sourceId}: ${await from.getImageCount(sourceId)} images`);
+  const [report] = await migrateProjects(from, to, {
+    projectIds: [sourceId],
+    ...(options.destinationProjectId ? { targetProjectId: options.destinationProjectId } : {}),
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    train: options.train ?? false,
+    out: {
+      log: (line) => out.log(line),
+      progress: (_label, done, total) => out.progress('Copying images', done, total),
+    },
+  });
+  if (!report?.targetProjectId) throw new Error(report?.error ?? 'The project was not copied.');
+  const { images } = report;
   out.log(
-    `Copied ${copied.length} of ${total} images (${duplicates} already there), ${regions} regions; ${failed.length} failed`,
+    `Copied ${images.copied + images.skipped} of ${images.total} images (${images.duplicates} already there), ` +
+      `${report.regions} regions; ${images.failed.length} failed`,
   );
-  for (const f of failed.slice(0, 10)) out.log(`  failed ${f.id}: ${f.reason}`);
-
-  // 5. Check the copy: every image's tags, regions and metadata, compared as a multiset.
-  const mismatches = await compare(copied, to, projectId);
-  out.log(
-    mismatches.length ? `Differences:\n  ${mismatches.slice(0, 10).join('\n  ')}` : 'The copy matches the source.',
-  );
-
-  let iteration: TrainingModels.Iteration | undefined;
-  if (options.train) iteration = await trainAndWait(to, projectId, out);
-  else out.log('Iterations are not copied: train the new project (or run again with --train).');
+  for (const f of images.failed.slice(0, 10)) out.log(`  failed ${f.id}: ${f.reason}`);
+  out.log(report.mismatches.length ? 'The copy differs from the source (see above).' : 'The copy matches the source.');
+  if (report.error || report.trainingError) throw new Error(report.error ?? `training failed: ${report.trainingError}`);
+  if (!options.train) out.log('Iterations are not copied: train the new project (or run again with --train).');
   return {
     sourceProjectId: sourceId,
-    projectId,
-    tags: sourceTags.length,
-    images: { total, copied: copied.length, duplicates, failed },
-    regions,
-    mismatches,
-    ...(iteration ? { iteration } : {}),
+    projectId: report.targetProjectId,
+    tags: report.tags,
+    images: {
+      total: images.total,
+      copied: images.copied + images.skipped,
+      duplicates: images.duplicates,
+      failed: images.failed,
+    },
+    regions: report.regions,
+    mismatches: report.mismatches,
+    ...(report.iteration ? { iteration: report.iteration } : {}),
   };
-}
-
-/** The source's domain when the destination has it (cvkit uses Azure's domain ids), else one of the same kind. */
-async function sameDomain(from: TrainingClient, to: TrainingClient, domainId: string | undefined) {
-  if (!domainId) return undefined;
-  const theirs = await to.getDomains();
-  if (theirs.some((d) => d.id === domainId)) return domainId;
-  const mine = await from.getDomain(domainId).catch(() => undefined);
-  return theirs.find((d) => d.type === mine?.type && d.exportable === mine?.exportable)?.id ?? undefined;
-}
-
-/** An image's original bytes: its (signed, time-limited) URI, or GetArtifact when the URI is a relative path. */
-async function download(from: TrainingClient, projectId: string, image: TrainingModels.Image): Promise<Uint8Array> {
-  const uri = image.originalImageUri;
-  if (!uri) throw new Error('the image has no originalImageUri');
-  if (!/^https?:\/\//i.test(uri)) {
-    const blob = (await from.getArtifact(projectId, { path: uri })) as Blob;
-    return new Uint8Array(await blob.arrayBuffer());
-  }
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(uri).catch((e: Error) => e);
-    if (!(res instanceof Error) && res.ok) return new Uint8Array(await res.arrayBuffer());
-    if (attempt >= 2) throw new Error(res instanceof Error ? res.message : `HTTP ${res.status}`);
-    await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-  }
-}
-
-function describe(image: TrainingModels.Image, tagNames: Map<string, string>): SourceImage {
-  return {
-    id: image.id!,
-    tagNames: (image.tags ?? []).map((t) => t.tagName ?? tagNames.get(t.tagId!) ?? '?'),
-    regions: (image.regions ?? []).map((r) => ({
-      tagName: r.tagName ?? tagNames.get(r.tagId!) ?? '?',
-      left: r.left,
-      top: r.top,
-      width: r.width,
-      height: r.height,
-    })),
-    metadata: image.metadata ?? {},
-  };
-}
-
-function signature(i: Omit<SourceImage, 'id'>): string {
-  const round = (x: number) => x.toFixed(4);
-  return JSON.stringify([
-    [...i.tagNames].sort(),
-    i.regions.map((r) => `${r.tagName}@${round(r.left)},${round(r.top)},${round(r.width)},${round(r.height)}`).sort(),
-    Object.entries(i.metadata).sort(),
-  ]);
-}
-
-async function compare(copied: SourceImage[], to: TrainingClient, projectId: string): Promise<string[]> {
-  const expected = new Map<string, number>();
-  for (const i of copied) expected.set(signature(i), (expected.get(signature(i)) ?? 0) + 1);
-  const tagNames = new Map((await to.getTags(projectId)).map((t) => [t.id!, t.name!]));
-  const mismatches: string[] = [];
-  for await (const image of to.iterateImages(projectId)) {
-    const sig = signature(describe(image, tagNames));
-    const n = expected.get(sig) ?? 0;
-    if (n === 0) mismatches.push(`destination image ${image.id} has no counterpart in the source: ${sig}`);
-    else expected.set(sig, n - 1);
-  }
-  for (const [sig, n] of expected) if (n > 0) mismatches.push(`${n} source image(s) missing from the copy: ${sig}`);
-  return mismatches;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/multilabel.ts [folder=tag1,tag2 ...] [--per-folder n] [--threshold 0.5]
  *
- * Each argument is a folder of images and the tags every image in it carries. The default set mixes three shared
+ * Each argument is a folder of images and the tags every image in it carries. The default set mixes three
  * datasets: Hemlock → tree; Japanese cherry → tree + blossom; daisies and sunflowers → blossom; apples and bananas →
  * fruit. The last image of each folder is held out and classified through the Prediction API after publishing.
  */

@@ -7,7 +7,7 @@
  *   npx tsx examples/quickstart.ts [train-folder] [--test image] [--per-tag n] [--out dir] [--delete]
  *
  * Without CUSTOM_VISION_ENDPOINT it starts a cvkit server in-process; with the CUSTOM_VISION_* variables it runs
- * against Azure (see lib/connect.ts). The default folder is ../shared/datasets/azure-cv-trees/train.
+ * against Azure (see lib/connect.ts). The default folder is data/datasets/azure-cv-trees/train.
  */
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -33,7 +33,7 @@ import {
 } from './lib/steps.ts';
 
 export interface QuickstartOptions extends ConnectOptions {
-  /** One sub-folder of images per tag; default ../shared/datasets/azure-cv-trees/train. */
+  /** One sub-folder of images per tag; default data/datasets/azure-cv-trees/train. */
   trainDir?: string;
   /** The image to quick-test, add to training and classify; default: the first one in `<trainDir>/../test`. */
   testImage?: string;

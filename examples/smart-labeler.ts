@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/smart-labeler.ts [train-folder] [--tagged n] [--per-tag n] [--accept 0.9]
  *
- * From a folder dataset (default ../shared/datasets/ai102-fruit/train) the first `--tagged` images of each tag (5,
+ * From a folder dataset (default data/datasets/ai102-fruit/train) the first `--tagged` images of each tag (5,
  * the minimum to train) go in tagged and the rest untagged. The folder names are kept aside only to report how many
  * accepted suggestions were right.
  */

@@ -22,7 +22,7 @@ import { azureLimits } from '../../packages/server/src/domain/limits.ts';
 import { jpeg } from '../../packages/server/test/helpers/images.ts';
 import { startTestServer, TRAINING_KEY } from '../../packages/server/test/helpers/test-server.ts';
 import { type Coverage, compareApi } from '../../spec/conformance/compare.ts';
-import { allows, haveAzureReference, loadAllowList, loadAzure, loadOurs } from '../../spec/conformance/load.ts';
+import { allows, loadAllowList, loadAzure, loadOurs } from '../../spec/conformance/load.ts';
 import { repoRoot } from '../lib/paths.ts';
 import type { MethodRecord, RecordFile } from '../test/helpers/recorder.ts';
 
@@ -79,8 +79,19 @@ function contractOperations(): Operation[] {
   return out;
 }
 
-/** Requests every operation once; a 501 means the server has no handler, a bare 404 that the route is missing. */
-async function probeServer(ops: Operation[]): Promise<Map<string, { status: number; code: string | undefined }>> {
+const VERSIONS = {
+  training: ['v3.0', 'v3.1', 'v3.2', 'v3.3', 'v3.4-preview'],
+  prediction: ['v3.0', 'v3.1'],
+} as const;
+
+/**
+ * Requests every operation once under the API version given (the primary one when undefined: v3.3 / v3.1); a 501
+ * means the server has no handler, a bare 404 that the route is missing.
+ */
+async function probeServer(
+  ops: Operation[],
+  versions: { training: string; prediction: string } = { training: 'v3.3', prediction: 'v3.1' },
+): Promise<Map<string, { status: number; code: string | undefined }>> {
   const s = await startTestServer();
   const image = await jpeg(16, 16);
   const uuid = '00000000-0000-4000-8000-000000000000';
@@ -88,7 +99,7 @@ async function probeServer(ops: Operation[]): Promise<Map<string, { status: numb
   try {
     for (const op of ops) {
       const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'publishedName' ? 'probe' : uuid));
-      const base = op.api === 'training' ? s.training : s.prediction;
+      const base = `${s.url}/customvision/${versions[op.api]}/${op.api}`;
       const headers: Record<string, string> =
         op.api === 'training' ? { 'Training-Key': TRAINING_KEY } : { 'Prediction-Key': s.config.predictionKey };
       const content = Object.keys(op.requestBody?.content ?? {});
@@ -115,7 +126,13 @@ async function probeServer(ops: Operation[]): Promise<Map<string, { status: numb
 
 function conformance(): { coverages: Coverage[]; diffsByOp: Map<string, number>; unexplained: string[] } {
   const targets = [
-    { label: 'Training v3.3', file: 'training-v3.3.json', api: 'training' as const, id: 'training-v3.3' },
+    ...(['v3.0', 'v3.1', 'v3.2', 'v3.3'] as const).map((v) => ({
+      label: `Training ${v}`,
+      file: `training-${v}.json`,
+      api: 'training' as const,
+      id: `training-${v}`,
+      idKey: undefined as string | undefined,
+    })),
     {
       label: 'Training v3.4-preview',
       file: 'training-v3.4-preview.json',
@@ -237,12 +254,17 @@ async function main() {
 
   const ops = contractOperations();
   const probe = await probeServer(ops);
-  const conf = haveAzureReference ? conformance() : undefined;
-  const official = merge(
+  const conf = conformance();
+  const opIdOf = (m: string) => OFFICIAL_PREDICTION[m] ?? m[0]!.toUpperCase() + m.slice(1);
+  const official = merge(records, (c) => c.startsWith('official-'), opIdOf);
+  // Python names are the Node names in snake_case.
+  const camel = (m: string) => m.replace(/_([a-z])/g, (_x, c: string) => c.toUpperCase());
+  const python = merge(
     records,
-    (c) => c !== '@cvkit/sdk',
-    (m) => OFFICIAL_PREDICTION[m] ?? m[0]!.toUpperCase() + m.slice(1),
+    (c) => c.startsWith('python-'),
+    (m) => opIdOf(camel(m)),
   );
+  const pythonName = (opId: string) => officialName(opId).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   const officialName = (opId: string) =>
     Object.entries(OFFICIAL_PREDICTION).find(([, v]) => v === opId)?.[0] ?? opId[0]!.toLowerCase() + opId.slice(1);
   const cvkit = merge(
@@ -254,7 +276,7 @@ async function main() {
   const implemented = (id: string) => {
     const p = probe.get(id)!;
     if (p.status === 501 || p.code === 'no route') return `no (${p.status} ${p.code})`;
-    const calls = [official.get(id), cvkit.get(id)].filter((m): m is Merged => Boolean(m));
+    const calls = [official.get(id), python.get(id), cvkit.get(id)].filter((m): m is Merged => Boolean(m));
     if (calls.length && calls.every((m) => m.ok === 0)) {
       const codes = [...new Set(calls.flatMap((m) => Object.keys(m.errors)))];
       return `refuses (${codes.join(', ')})`;
@@ -263,21 +285,44 @@ async function main() {
   };
 
   const rows = ops.map((op, i) => {
-    const diffs = conf?.diffsByOp.get(op.operationId) ?? 0;
+    const diffs = conf.diffsByOp.get(op.operationId) ?? 0;
     const o = official.get(op.operationId);
+    const py = python.get(op.operationId);
     const c = cvkit.get(op.operationId);
-    const errors = [...new Set([...Object.keys(o?.errors ?? {}), ...Object.keys(c?.errors ?? {})])];
+    const errors = [...new Set([o, py, c].flatMap((m) => Object.keys(m?.errors ?? {})))];
     return [
       i + 1,
       `\`${op.operationId}\``,
       `${op.method} \`${op.path}\``,
-      conf ? (diffs ? `yes (${diffs} allowed diff.)` : 'yes') : 'n/a',
+      diffs ? `yes (${diffs} allowed diff.)` : 'yes',
       implemented(op.operationId),
       `\`${officialName(op.operationId)}\`: ${resultCell(o)}`,
       resultCell(c),
+      `\`${pythonName(op.operationId)}\`: ${resultCell(py)}`,
       errors.join(', '),
     ];
   });
+
+  // Which operations each API version serves: every operation requested under each version's path.
+  const byVersion: Map<string, { status: number; code: string | undefined }>[] = [];
+  for (const v of VERSIONS.training)
+    byVersion.push(await probeServer(ops, { training: v, prediction: VERSIONS.prediction.at(-1)! }));
+  for (const v of VERSIONS.prediction)
+    byVersion.push(await probeServer(ops, { training: VERSIONS.training.at(-2)!, prediction: v }));
+  const versionColumns = [
+    ...VERSIONS.training.map((v) => `training ${v}`),
+    ...VERSIONS.prediction.map((v) => `prediction ${v}`),
+  ];
+  const served = (p: { status: number; code: string | undefined } | undefined) =>
+    !p ? '' : p.code === 'no route' ? 'no (404)' : p.status === 501 ? 'no (501)' : 'yes';
+  const versionRows = ops.map((op) => [
+    `\`${op.operationId}\``,
+    ...byVersion.map((probe, i) =>
+      i < VERSIONS.training.length === (op.api === 'training') ? served(probe.get(op.operationId)) : '',
+    ),
+  ]);
+  const servedCount = (api: Operation['api'], i: number) =>
+    ops.filter((op) => op.api === api && served(byVersion[i]!.get(op.operationId)) === 'yes').length;
 
   const count = (pred: (id: string) => boolean, api?: Operation['api']) =>
     ops.filter((o) => (!api || o.api === api) && pred(o.operationId)).length;
@@ -308,13 +353,18 @@ async function main() {
 Generated by \`npx tsx examples/scripts/coverage-table.ts\`, which runs \`npx vitest run --project @cvkit/examples\`
 and combines:
 
-- **in contract**: the conformance check of \`spec/\` against Microsoft's swagger files (\`spec/conformance\`); "allowed
-  diff." counts the differences \`spec/conformance/allowlist.yaml\` explains for that operation (Training v3.3,
-  Prediction v3.1);
-- **server**: every operation requested once from a server (a 501 means no handler), and refusals seen in the suites;
-- **official SDK**: Microsoft's \`@azure/cognitiveservices-customvision-training\` ${version('@azure/cognitiveservices-customvision-training')} and
+- **in contract**: the conformance check of \`spec/\` against Microsoft's swagger files in \`spec/azure\`
+  (\`spec/conformance\`); "allowed diff." counts the differences \`spec/conformance/allowlist.yaml\` explains for that
+  operation (Training v3.3, Prediction v3.1);
+- **REST**: every operation requested once over plain HTTP from a server (a 501 means no handler), and refusals seen
+  in the suites; [API versions](#api-versions) does the same under each version's path;
+- **npm: official SDK**: Microsoft's \`@azure/cognitiveservices-customvision-training\` ${version('@azure/cognitiveservices-customvision-training')} and
   \`-prediction\` ${version('@azure/cognitiveservices-customvision-prediction')}, unchanged, in \`examples/test/compat/official-*.test.ts\`;
-- **@cvkit/sdk**: the examples (\`examples/*.ts\`, run by \`examples/test/*.test.ts\`) and \`examples/test/compat/cvkit-sdk.test.ts\`.
+- **npm: @cvkit/sdk**: the examples (\`examples/*.ts\`, run by \`examples/test/*.test.ts\`) and \`examples/test/compat/cvkit-sdk.test.ts\`;
+- **Python SDK**: Microsoft's \`azure-cognitiveservices-vision-customvision\` 3.1.0 (msrest; Debian's \`python3-azure\`),
+  unchanged, under \`/usr/bin/python3\` in \`examples/test/compat/python-sdk.test.ts\` (scripts in
+  \`examples/test/compat/python/\`). Its training client calls Training v3.4-preview, its prediction client
+  Prediction v3.1.
 
 "yes (n calls)" means the method was called n times and every test that called it passed; "error only" means every
 call was answered with an error, as the test expected. Detailed notes on the official training client (wire details,
@@ -324,14 +374,13 @@ the multipart fix, dates): [compatibility/official-sdk-training.md](compatibilit
 
 | | training (52) | prediction (8) |
 | --- | --- | --- |
-| in the contract | ${conf ? `${conf.coverages[0]!.operations.present}` : 'n/a'} | ${conf ? `${conf.coverages[2]!.operations.present}` : 'n/a'} |
+| in the contract | ${conf.coverages.find((c) => c.label === 'Training v3.3')!.operations.present} | ${conf.coverages.find((c) => c.label === 'Prediction v3.1')!.operations.present} |
 | implemented by the server | ${count(impl, 'training')} | ${count(impl, 'prediction')} |
-| exercised by the official SDK | ${count(exercised(official), 'training')} (${count(passing(official), 'training')} with a success answer) | ${count(exercised(official), 'prediction')} (${count(passing(official), 'prediction')} with a success answer) |
-| exercised by @cvkit/sdk | ${count(exercised(cvkit), 'training')} (${count(passing(cvkit), 'training')} with a success answer) | ${count(exercised(cvkit), 'prediction')} (${count(passing(cvkit), 'prediction')} with a success answer) |
+| exercised by the official npm SDK | ${count(exercised(official), 'training')} (${count(passing(official), 'training')} with a success answer) | ${count(exercised(official), 'prediction')} (${count(passing(official), 'prediction')} with a success answer) |
+| exercised by @cvkit/sdk (npm) | ${count(exercised(cvkit), 'training')} (${count(passing(cvkit), 'training')} with a success answer) | ${count(exercised(cvkit), 'prediction')} (${count(passing(cvkit), 'prediction')} with a success answer) |
+| exercised by the official Python SDK | ${count(exercised(python), 'training')} (${count(passing(python), 'training')} with a success answer) | ${count(exercised(python), 'prediction')} (${count(passing(python), 'prediction')} with a success answer) |
 
-${
-  conf
-    ? `Contract against the swagger files (present/total, exact = no difference at all):
+Contract against the swagger files (present/total, exact = no difference at all):
 
 ${md(
   conf.coverages.map((c) => [
@@ -344,13 +393,23 @@ ${md(
   ]),
   ['API', 'operations', 'parameters', 'models', 'properties', 'allowed differences'],
 )}
-${conf.unexplained.length ? `\n**${conf.unexplained.length} differences are not in the allow-list**: run \`npx vitest run --project @cvkit/spec\`.\n` : ''}`
-    : "Microsoft's swagger files were not found (`../shared/reference/azure`): the contract columns are not filled."
-}
-
+${conf.unexplained.length ? `\n**${conf.unexplained.length} differences are not in the allow-list**: run \`npx vitest run --project @cvkit/spec\`.\n` : ''}
 ## Operations
 
-${md(rows, ['#', 'operation', 'method and path', 'in contract', 'server', 'official SDK', '@cvkit/sdk', 'errors seen'])}
+${md(rows, ['#', 'operation', 'method and path', 'in contract', 'REST', 'npm: official SDK', 'npm: @cvkit/sdk', 'Python SDK', 'errors seen'])}
+
+## API versions
+
+Each operation requested over HTTP under each version's path (\`/customvision/<version>/training\` or
+\`/prediction\`). One set of handlers serves them all; under Training v3.0 to v3.2 an operation the version does
+not have answers 404 as on Azure, and the others answer in that version's shape
+(\`packages/server/src/http/api-versions.ts\`): a batch with failed items answers 200 rather than 207, v3.0's
+UnpublishIteration 200 rather than 204, and \`Image.metadata\`, \`Prediction.tagType\`, (before v3.2)
+\`Project.status\` and (v3.0) \`ProjectSettings.imageProcessingSettings\` are left out, as in Azure's recorded
+answers (\`packages/server/test/dotnet-recordings.test.ts\` replays them). Served:
+${VERSIONS.training.map((v, i) => `training ${v} ${servedCount('training', i)}`).join(', ')}; ${VERSIONS.prediction.map((v, i) => `prediction ${v} ${servedCount('prediction', VERSIONS.training.length + i)}`).join(', ')}.
+
+${md(versionRows, ['operation', ...versionColumns])}
 
 ## Export platforms and flavors
 
@@ -406,9 +465,13 @@ Found by these suites and fixed since (their tests in \`examples/test/compat/ser
 \`official-sdk-real-engine.test.ts\` now guard them): \`GetTags\`/\`GetTag\` honour \`iterationId\`; suggestions are
 computed once per iteration and image; \`exportableTo\` lists only the platforms this server exports. Still different:
 
-- Object detection is not trained: detection projects store images and regions, but \`TrainProject\` answers 400
-  \`BadRequestNotSupported\`, the four \`ObjectDetector_*\` prediction operations answer 400 on a classifier, and
-  \`GetImageRegionProposals\` answers 501.
+- Object detection trains, evaluates and detects ([detection.md](detection.md)) with cvkit's own detector; its
+  compact iterations export to ONNX and TF.js only, and \`GetImageRegionProposals\` answers boxes only once the project has a
+  trained iteration (none before). The \`ObjectDetector_*\` rows above show a detect call on a classifier (400
+  \`BadRequestNotSupported\`); \`official-sdk-detection.test.ts\` detects with a trained detector.
+- Under Training v3.0 to v3.2, values added to enums later (the \`GeneralProduct\` tag type, v3.1's export flavors,
+  newer error codes) are not rewritten: a client of those versions only meets them if it asked for them, or as an
+  error code, which its clients read as a string.
 `;
   const outFile = values.out ?? join(repoRoot, 'docs/compatibility.md');
   writeFileSync(outFile, doc);

@@ -9,7 +9,6 @@ import { DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from '@cvkit/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../packages/server/test/helpers/test-server.ts';
 import { datasetsDir, repoRoot } from '../lib/paths.ts';
-import { datasetAvailable } from './helpers/datasets.ts';
 
 function snippets(file: string): Map<string, string> {
   const text = readFileSync(join(repoRoot, file), 'utf8');
@@ -20,9 +19,7 @@ function snippets(file: string): Map<string, string> {
 
 const blocks = new Map([...snippets('README.md'), ...snippets('docs/getting-started.md')]);
 const dir = join(repoRoot, 'examples/test/.snippets');
-const enabled = datasetAvailable('azure-cv-trees');
-
-describe.skipIf(!enabled)('documentation snippets run as written', () => {
+describe('documentation snippets run as written', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer({ trainingKey: DEV_TRAINING_KEY, predictionKey: DEV_PREDICTION_KEY });
@@ -42,7 +39,7 @@ describe.skipIf(!enabled)('documentation snippets run as written', () => {
       const code = blocks
         .get(id)!
         .replaceAll("'http://localhost:3000'", `'${s.url}'`)
-        .replaceAll('../shared/datasets', datasetsDir());
+        .replaceAll("'data/datasets", `'${datasetsDir()}`);
       expect(code).toContain(s.url);
       const file = join(dir, `${id}.ts`);
       writeFileSync(file, `${code}\nexport {};\n`);

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../export-and-run-onnx.ts';
 import { memoryOutput } from '../lib/output.ts';
-import { datasetAvailable } from './helpers/datasets.ts';
 import { Recorder } from './helpers/recorder.ts';
 
-const enabled = datasetAvailable('azure-cv-fork-scissors');
 const ort = await import('onnxruntime-node').then(
   () => true,
   (e: Error) => {
@@ -13,7 +11,7 @@ const ort = await import('onnxruntime-node').then(
   },
 );
 
-describe.skipIf(!enabled)('examples/export-and-run-onnx.ts on azure-cv-fork-scissors, in-process server', () => {
+describe('examples/export-and-run-onnx.ts on azure-cv-fork-scissors, in-process server', () => {
   const recorder = new Recorder('@cvkit/sdk', 'examples/export-and-run-onnx');
 
   it('exports ONNX, runs it with onnxruntime-node as its metadata says, and matches the server', async () => {

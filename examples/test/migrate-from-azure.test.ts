@@ -9,12 +9,9 @@ import { listImages } from '../lib/folder-dataset.ts';
 import { memoryOutput } from '../lib/output.ts';
 import { datasetPath, repoRoot } from '../lib/paths.ts';
 import { main } from '../migrate-from-azure.ts';
-import { datasetAvailable } from './helpers/datasets.ts';
 import { Recorder } from './helpers/recorder.ts';
 
-const enabled = datasetAvailable('azure-cv-fork-scissors') && datasetAvailable('azure-cv-trees');
-
-describe.skipIf(!enabled)('examples/migrate-from-azure.ts between two in-process cvkit servers', () => {
+describe('examples/migrate-from-azure.ts between two in-process cvkit servers', () => {
   const recorder = new Recorder('@cvkit/sdk', 'examples/migrate-from-azure');
   let source: LocalServer;
   let destination: LocalServer;

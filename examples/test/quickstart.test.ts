@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memoryOutput } from '../lib/output.ts';
 import { main } from '../quickstart.ts';
-import { datasetAvailable } from './helpers/datasets.ts';
 import { Recorder } from './helpers/recorder.ts';
 
-const enabled = datasetAvailable('azure-cv-trees');
-
-describe.skipIf(!enabled)('examples/quickstart.ts on azure-cv-trees, in-process server, real engine', () => {
+describe('examples/quickstart.ts on azure-cv-trees, in-process server, real engine', () => {
   const recorder = new Recorder('@cvkit/sdk', 'examples/quickstart');
 
   it('creates, uploads, trains, evaluates, quick-tests, retrains, publishes, classifies and exports', async () => {

@@ -1,18 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 
 export const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Microsoft's swagger files live outside the repo; CVKIT_SHARED_DIR overrides where. */
-export const azureDir = resolve(process.env.CVKIT_SHARED_DIR ?? join(specDir, '../../shared'), 'reference/azure');
-export const haveAzureReference = existsSync(join(azureDir, 'training-v3.3.json'));
+/** Microsoft's swagger files, structure only (spec/azure/SOURCE.md): part of the repository, so never optional. */
+export const azureDir = join(specDir, 'azure');
 
 export function loadOurs(api: 'training' | 'prediction'): Record<string, unknown> {
   return YAML.parse(readFileSync(join(specDir, `${api}.yaml`), 'utf8'));
 }
 
+/** Throws when the file is missing: a conformance check that silently skips checks nothing. */
 export function loadAzure(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(azureDir, file), 'utf8'));
 }

@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BadRequestError, CustomVisionError, NotFoundError, PredictionClient, TrainingClient } from '@cvkit/sdk';
+import { BadRequestError, NotFoundError, PredictionClient, TrainingClient } from '@cvkit/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeEngine } from '../../../packages/server/test/helpers/fake-engine.ts';
 import { jpeg } from '../../../packages/server/test/helpers/images.ts';
@@ -91,13 +91,9 @@ describe('@cvkit/sdk: the operations the examples leave out, paging helpers, oth
     expect(await trainer.getUntaggedImageCount(projectId)).toBe(1);
   });
 
-  it('getImageRegionProposals answers 501 BadRequestNotSupported (object detection is not implemented)', async () => {
-    const e = await trainer.getImageRegionProposals(projectId, imageIds[0]!).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(e).toBeInstanceOf(CustomVisionError);
-    expect(e).toMatchObject({ status: 501, code: 'BadRequestNotSupported' });
+  it('getImageRegionProposals: a classifier project has no trained detector, so no proposals', async () => {
+    const proposals = await trainer.getImageRegionProposals(projectId, imageIds[0]!);
+    expect(proposals).toMatchObject({ projectId, imageId: imageIds[0], proposals: [] });
   });
 
   it('iterations: train, getIterations, updateIteration, image performances (paged), publish', async () => {

@@ -1,7 +1,8 @@
 /**
  * Every method of Microsoft's @azure/cognitiveservices-customvision-prediction 5.1.2 (Prediction API v3.1), used
  * unchanged, against a cvkit server with the stand-in engine. The detection methods are exercised on a classifier
- * and answer 400 BadRequestNotSupported: cvkit does not train object detectors yet.
+ * and answer 400 BadRequestNotSupported (a classifier does not detect); official-sdk-detection.test.ts detects
+ * with a trained detector.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

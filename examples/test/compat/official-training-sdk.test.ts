@@ -156,10 +156,9 @@ describe('official training SDK 5.2.0: every method against cvkit (stand-in engi
     expect(meta.images?.[0]).toMatchObject({ status: 'OK', metadata: { camera: 'north' } });
   });
 
-  it('getImageRegionProposals is not implemented (object detection): 501 BadRequestNotSupported', async () => {
-    const e = await restError(client.getImageRegionProposals(project.id!, untagged[0]!));
-    expect(e.statusCode).toBe(501);
-    expect(e.code).toBe('BadRequestNotSupported');
+  it('getImageRegionProposals: a project without a trained detector has no proposals', async () => {
+    const proposals = await client.getImageRegionProposals(project.id!, untagged[0]!);
+    expect(proposals).toMatchObject({ projectId: project.id, imageId: untagged[0], proposals: [] });
   });
 
   it('training: trainProject, getIteration until Completed, getIterations, updateIteration, getTags by iteration', async () => {
@@ -312,7 +311,7 @@ describe('official training SDK 5.2.0: every method against cvkit (stand-in engi
     expect(await restError(client.getProject(MISSING))).toMatchObject({ statusCode: 404, code: 'NotFoundProject' });
     const detection = await client.createProject('boxes', { domainId: OD_GENERAL });
     const e = await restError(client.trainProject(detection.id!));
-    expect(e).toMatchObject({ statusCode: 400, code: 'BadRequestNotSupported' });
+    expect(e).toMatchObject({ statusCode: 400, code: 'BadRequestDetectionTrainingValidationFailed' });
     expect(await restError(client.getIteration(detection.id!, MISSING))).toMatchObject({
       statusCode: 404,
       code: 'NotFoundIteration',

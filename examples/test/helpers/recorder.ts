@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import type { ResponseEvent } from '@cvkit/sdk';
 import { afterAll, beforeEach } from 'vitest';
 
-export type ClientName = '@cvkit/sdk' | 'official-training' | 'official-prediction';
+export type ClientName =
+  | '@cvkit/sdk'
+  | 'official-training'
+  | 'official-prediction'
+  | 'python-training'
+  | 'python-prediction';
 
 export interface MethodRecord {
   calls: number;

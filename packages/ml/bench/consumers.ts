@@ -9,7 +9,7 @@
  * ONNX export run with the steps of Azure-Samples' python/onnx sample (Pillow-exact squash).
  * The tests run a few photos of each; this runs them all.
  *
- *   npm run -s bench:consumers -w @cvkit/ml          (about 1.5 minutes; needs ../shared/datasets)
+ *   npm run -s bench:consumers -w @cvkit/ml          (about 1.5 minutes)
  *   BENCH_DATASETS=azure-cv-fork-scissors,mlnet-flowers-small npm run -s bench:consumers -w @cvkit/ml
  *
  * Any data set laid out as train/<tag>/ (and optionally test/<tag>/) works; without test/ the held-out photos are
@@ -33,23 +33,13 @@ import { ortOrNull } from '../test/export/helpers/onnxruntime.ts';
 
 const NEAR_TIE = 0.9;
 
-function datasetsToRun(): { datasets: Dataset[] } | { missing: string } {
+function datasetsToRun(): { datasets: Dataset[] } {
   const names = process.env.BENCH_DATASETS?.split(',').filter(Boolean);
   if (!names?.length) return loadDatasets();
-  const datasets: Dataset[] = [];
-  for (const name of names) {
-    const dataset = loadDataset(name);
-    if (!dataset) return { missing: `data set ${name} not found under the shared datasets folder` };
-    datasets.push(dataset);
-  }
-  return { datasets };
+  return { datasets: names.map(loadDataset) };
 }
 
 const loaded = datasetsToRun();
-if ('missing' in loaded) {
-  console.error(loaded.missing);
-  process.exit(2);
-}
 if (!ortOrNull) {
   console.error('onnxruntime-node is not installed: the ONNX sample cannot run');
   process.exit(2);

@@ -1,16 +1,10 @@
 /**
- * The shared benchmark data sets (../shared/datasets next to the repository, or $CVKIT_SHARED_DIR/datasets):
- * each has a manifest.csv with one row per image (split, tag, file, ...).
+ * The repository's data sets (data/datasets): each has a manifest.csv with one row per image (split, tag, file, ...).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-export function sharedDir(): string {
-  return process.env.CVKIT_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
-}
+import { datasetsDir } from '../test/export/helpers/fixtures.ts';
 
 export interface DatasetImage {
   split: string;
@@ -49,10 +43,9 @@ function csvFields(line: string): string[] {
   return out;
 }
 
-export function loadDataset(name: string): Dataset | null {
-  const root = path.join(sharedDir(), 'datasets', name);
+export function loadDataset(name: string): Dataset {
+  const root = path.join(datasetsDir(), name);
   const manifest = path.join(root, 'manifest.csv');
-  if (!existsSync(manifest)) return null;
   const [header, ...lines] = readFileSync(manifest, 'utf8').trim().split('\n');
   const cols = csvFields(header!);
   const at = (name: string) => cols.indexOf(name);

@@ -2,7 +2,7 @@
  * Embedding latency of the server's backbone (nsfwjs MobileNetV2 ×1.4 mid) on onnxruntime-node vs TF.js threaded
  * wasm, at batch 1, and end to end for a ~1 MP JPEG (sharp preprocessing + embedding), as the server predicts.
  * Prints one JSON object. Runtimes are timed one after the other, never at the same time (running both at once in one
- * process doubled both latencies, shared/notes/ml-measurements.md).
+ * process doubled both latencies, docs/ml-measurements.md).
  *
  * Run: npm run bench:embed -w @cvkit/ml   (BENCH_RUNS=n to change the 40 runs per figure)
  *
@@ -18,7 +18,7 @@ import { type Backbone, type BackboneSpec, loadBackbone } from '../src/backbones
 import { loadOnnxBackbone, type OnnxBackboneOptions } from '../src/backbones/onnx-backbone.ts';
 import { engineInfo, initEngine } from '../src/engine/engine.ts';
 import { CUSTOMVISION_TFJS_PREPROCESSING, preprocess } from '../src/preprocess/preprocess.ts';
-import { MID_FEATURE_NODE, seededRandom, sharedDir } from '../test/export/helpers/fixtures.ts';
+import { datasetsDir, MID_FEATURE_NODE, seededRandom } from '../test/export/helpers/fixtures.ts';
 
 const RUNS = Math.max(30, Number(process.env.BENCH_RUNS) || 40);
 const WARMUP = 5;
@@ -80,8 +80,8 @@ async function time(fn: () => Promise<unknown>): Promise<Figures> {
 
 /** azure-cv-trees' test photo (1260×900, 1.1 MP) when the shared data set is there, else a synthetic 1 MP JPEG. */
 async function jpeg(): Promise<{ source: string; bytes: Buffer }> {
-  const photo = path.join(sharedDir(), 'datasets', 'azure-cv-trees', 'test', 'Hemlock', 'test_image.jpg');
-  if (existsSync(photo)) return { source: path.relative(sharedDir(), photo), bytes: readFileSync(photo) };
+  const photo = path.join(datasetsDir(), 'azure-cv-trees', 'test', 'Hemlock', 'test_image.jpg');
+  if (existsSync(photo)) return { source: path.relative(datasetsDir(), photo), bytes: readFileSync(photo) };
   const width = 1155;
   const height = 866;
   const random = seededRandom(3);

@@ -59,6 +59,42 @@ export {
   getBackbone,
   getBackboneWithRuntime,
 } from './backbones/registry.ts';
+// Object detection
+export {
+  DETECTION_BACKBONE,
+  type DetectionBackbone,
+  detectionExportBackbone,
+  getDetectionBackbone,
+} from './detection/detection-backbone.ts';
+export {
+  DEFAULT_OVERLAP_THRESHOLD,
+  type DetectionEvaluation,
+  type DetectionMetrics,
+  type DetectionTagMetrics,
+  detectionMetricsAt,
+} from './detection/detection-metrics.ts';
+export {
+  type Detector,
+  deserializeDetector,
+  detect,
+  detectOnMap,
+  proposeRegions,
+  serializeDetector,
+} from './detection/detector.ts';
+export {
+  type DecodeOptions,
+  type Detection,
+  type DetectorWeights,
+  type FeatureMap,
+  iou,
+  type LabelledBox,
+} from './detection/detector-head.ts';
+export {
+  type DetectorTrainingImage,
+  type TrainDetectorOptions,
+  type TrainDetectorResult,
+  trainDetector,
+} from './detection/train-detector.ts';
 export { backboneForHead, classify, type EmbeddedViews, type EmbedOptions, embedViews } from './embed.ts';
 // Engine
 export {
@@ -83,6 +119,14 @@ export {
   type TagMetrics,
   type TagType,
 } from './evaluation/metrics.ts';
+export {
+  buildOnnxDetector,
+  DETECTED_BOXES,
+  DETECTED_CLASSES,
+  DETECTED_SCORES,
+  exportOnnxDetector,
+} from './export/detection/onnx-detector.ts';
+export { buildTfjsDetector, exportTfjsDetector } from './export/detection/tfjs-detector.ts';
 // Exports (ONNX, TF.js, Docker)
 export * from './export/index.ts';
 // Heads
@@ -106,6 +150,7 @@ export {
   type CropBox,
   CUSTOMVISION_TFJS_PREPROCESSING,
   cropRect,
+  DEFAULT_MAX_DECODED_PIXELS,
   DEFAULT_MAX_INPUT_PIXELS,
   type DecodedImage,
   decodeImage,
@@ -138,5 +183,5 @@ export {
   type TrainingProgress,
   trainHead,
 } from './training/train-head.ts';
-export { type OffThreadOptions, trainHeadOffThread } from './training/train-head-off-thread.ts';
+export { type OffThreadOptions, trainDetectorOffThread, trainHeadOffThread } from './training/train-head-off-thread.ts';
 export { predictionViewsFor, trainingViewGroups, trainingViews } from './training/views.ts';

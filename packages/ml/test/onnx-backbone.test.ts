@@ -72,7 +72,6 @@ beforeAll(async () => {
     onnx = await loadOnnxBackbone(MID, { threads: 1 });
     measured.push(`${onnx.runtime.description}, loaded in ${onnx.runtime.loadMs.toFixed(0)} ms`);
   }
-  if (!TREES) console.warn('azure-cv-trees not found (set CVKIT_SHARED_DIR to the shared folder): its test is skipped');
   synthetic = await prepare(await syntheticImages());
 }, 60_000);
 
@@ -108,10 +107,10 @@ describe('loadOnnxBackbone (nsfwjs mid)', () => {
     30_000,
   );
 
-  it.skipIf(!TREES || !ortOrNull)(
+  it.skipIf(!ortOrNull)(
     'features match TF.js within 1e-4 on azure-cv-trees photos',
     async () => {
-      await parity(await prepare(TREES!), 'azure-cv-trees');
+      await parity(await prepare(TREES), 'azure-cv-trees');
     },
     30_000,
   );
@@ -259,7 +258,7 @@ describe.each([
     async () => {
       expect(ortBackbone!.cacheKey).toBe(tfBackbone.cacheKey);
       expect(ortBackbone!.dim).toBe(9316);
-      const set = [...synthetic, ...(TREES ? (await prepare(TREES)).slice(0, 6) : [])];
+      const set = [...synthetic, ...(await prepare(TREES)).slice(0, 6)];
       const expected = await tfBackbone.embed(set.map((s) => s.pixels));
       const got = await ortBackbone!.embed(set.map((s) => s.pixels));
       let worst = 0;

@@ -1,8 +1,10 @@
 /**
  * Spatial pooling definitions (backbones/pooling.ts), checked against their mathematical meaning on random maps.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { pooledSize, poolFeatureMap } from '../src/backbones/pooling.ts';
+import { matrixSqrtRoots, upperTriangleL2 } from '../src/backbones/pooling-tf.ts';
+import { getTf, initEngine } from '../src/engine/engine.ts';
 import { createRng } from '../src/util/random.ts';
 
 const C = 12;
@@ -71,3 +73,35 @@ describe('poolFeatureMap', () => {
     expect(pooled.every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('bilinear-msqrt on the TF.js backend (the fallback runtime)', () => {
+  beforeAll(async () => {
+    await initEngine();
+  });
+
+  it('gives the float64 reference within float32 rounding, for a batch, and zeros for a zero map', () => {
+    const tf = getTf();
+    const maps = [randomMap(3), randomMap(4), new Float32Array(POSITIONS * C)];
+    const { roots, traces } = tf.tidy(() => matrixSqrtRoots(tf.tensor4d(concat(maps), [maps.length, 7, 7, C])));
+    const rootValues = roots.dataSync() as Float32Array;
+    const traceValues = traces.dataSync() as Float32Array;
+    roots.dispose();
+    traces.dispose();
+    maps.forEach((map, i) => {
+      const reference = poolFeatureMap(map, POSITIONS, C, 'bilinear-msqrt');
+      const pooled = upperTriangleL2(rootValues.subarray(i * C * C, (i + 1) * C * C), traceValues[i]!, C);
+      expect(pooled).toHaveLength(reference.length);
+      expect(pooled.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...pooled.map((v, k) => Math.abs(v - reference[k]!)))).toBeLessThan(1e-5);
+    });
+  });
+});
+
+function concat(maps: Float32Array[]): Float32Array {
+  const out = new Float32Array(maps.reduce((n, m) => n + m.length, 0));
+  maps.reduce((offset, m) => {
+    out.set(m, offset);
+    return offset + m.length;
+  }, 0);
+  return out;
+}

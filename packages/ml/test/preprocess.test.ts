@@ -1,7 +1,16 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError, ImageTooLargeError } from '../src/errors.ts';
-import { cropRect, describePreprocessing, mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
+import {
+  ANTIALIASED_PREPROCESSING,
+  cropRect,
+  DEFAULT_MAX_DECODED_PIXELS,
+  DEFAULT_MAX_INPUT_PIXELS,
+  decodeImage,
+  describePreprocessing,
+  mirrorHorizontally,
+  preprocess,
+} from '../src/preprocess/preprocess.ts';
 import { preprocessViews, VIEW_CROPS } from '../src/preprocess/views.ts';
 import {
   BLACK,
@@ -150,6 +159,33 @@ describe('preprocess', () => {
     expect(error).toBeInstanceOf(ImageTooLargeError);
     expect(error).toBeInstanceOf(ImageDecodeError);
   });
+
+  it('decodes images up to Custom Vision’s 10,240-pixel sides, shrunk to the decode budget past 40 MP', async () => {
+    expect(DEFAULT_MAX_INPUT_PIXELS).toBe(10_240 * 10_240);
+    // 10,240 × 5,000 (51 MP, over the old 40 MP refusal): left half red, right half blue.
+    const wide = await sharp({ create: { width: 10_240, height: 5_000, channels: 3, background: [200, 30, 30] } })
+      .composite([
+        {
+          input: { create: { width: 5_120, height: 5_000, channels: 3, background: [30, 30, 200] } },
+          left: 5_120,
+          top: 0,
+        },
+      ])
+      .jpeg()
+      .toBuffer();
+    const decoded = await decodeImage(wide);
+    expect(decoded.width * decoded.height).toBeLessThanOrEqual(DEFAULT_MAX_DECODED_PIXELS);
+    expect(decoded.width / decoded.height).toBeCloseTo(10_240 / 5_000, 2);
+    for (const version of [undefined, ANTIALIASED_PREPROCESSING] as const) {
+      const out = await preprocess(wide, { size: 16, version });
+      expect([out.sourceWidth, out.sourceHeight]).toEqual(version ? [10_240, 5_000] : [decoded.width, decoded.height]);
+      // The centre square straddles the halves: red on its left edge, blue on its right.
+      const left = pixelAt(out.data, 16, 0, 8);
+      const right = pixelAt(out.data, 16, 15, 8);
+      expect(left[0]! - left[2]!).toBeGreaterThan(100);
+      expect(right[2]! - right[0]!).toBeGreaterThan(100);
+    }
+  }, 60_000);
 
   it('describes itself for heads and exports', () => {
     expect(describePreprocessing(224)).toMatchObject({

@@ -1,10 +1,8 @@
 /**
- * Trains on the real azure-cv-trees photos (Custom Vision's quickstart set) when the shared data sets are present:
- * ../shared next to the repository, or $CVKIT_SHARED_DIR.
+ * Trains on the real azure-cv-trees photos (Custom Vision's quickstart set) the repository ships in data/datasets.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { getBackbone } from '../src/backbones/registry.ts';
@@ -14,24 +12,17 @@ import { accuracy, metricsAt } from '../src/evaluation/metrics.ts';
 import { predict } from '../src/heads/head.ts';
 import { preprocess } from '../src/preprocess/preprocess.ts';
 import { trainHead } from '../src/training/train-head.ts';
+import { datasetsDir } from './export/helpers/fixtures.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHARED = process.env.CVKIT_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
-const TREES = path.join(SHARED, 'datasets', 'azure-cv-trees');
-const present = existsSync(path.join(TREES, 'manifest.csv'));
-if (!present) {
-  console.warn(`real-data test skipped: ${TREES} not found (set CVKIT_SHARED_DIR to the directory holding datasets/)`);
-}
+const TREES = path.join(datasetsDir(), 'azure-cv-trees');
 
-describe.skipIf(!present)('azure-cv-trees (real photos)', () => {
-  const rows = present
-    ? readFileSync(path.join(TREES, 'manifest.csv'), 'utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(','))
-        .map(([split, tag, file]) => ({ split: split!, tag: tag!, file: path.join(TREES, file!) }))
-    : [];
+describe('azure-cv-trees (real photos)', () => {
+  const rows = readFileSync(path.join(TREES, 'manifest.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','))
+    .map(([split, tag, file]) => ({ split: split!, tag: tag!, file: path.join(TREES, file!) }));
 
   it('applies the EXIF orientation of the upside-down cherry photo', async () => {
     const file = path.join(TREES, 'train', 'Japanese_Cherry', 'japanese_cherry_8.jpg');

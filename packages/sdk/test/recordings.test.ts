@@ -2,10 +2,9 @@
  * Replays real Azure traffic, recorded by the .NET SDK's test suite, through msw: for every recorded exchange the
  * SDK must send the same request (method, path, query, JSON body) and return the recorded body parsed.
  *
- * The recordings live outside the repo in `../shared/reference/recordings` (override with CVKIT_SHARED_DIR); without
- * them these tests are skipped with a message.
+ * The recordings are in the repository's `data/recordings/dotnet` (sources and licence beside them).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpResponse, http } from 'msw';
@@ -16,15 +15,7 @@ import { trainingOperations } from '../src/training/operations.js';
 import { readSent, server, useMockServer } from './support/msw.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const sharedDir = resolve(process.env.CVKIT_SHARED_DIR ?? resolve(repoRoot, '../shared'));
-const recordingsDir = join(sharedDir, 'reference/recordings/dotnet');
-const haveRecordings = existsSync(recordingsDir);
-
-if (!haveRecordings) {
-  console.warn(
-    `recordings: ${recordingsDir} not found; skipping the replay of real Azure responses (set CVKIT_SHARED_DIR to the shared folder).`,
-  );
-}
+const recordingsDir = join(repoRoot, 'data/recordings/dotnet');
 
 interface Entry {
   RequestUri: string;
@@ -112,7 +103,6 @@ function understand(entry: Entry) {
 }
 
 function loadRecordings(): { file: string; entries: Entry[] }[] {
-  if (!haveRecordings) return [];
   const files: string[] = [];
   for (const sub of readdirSync(recordingsDir)) {
     for (const name of readdirSync(join(recordingsDir, sub))) if (name.endsWith('.json')) files.push(`${sub}/${name}`);
@@ -128,7 +118,7 @@ const endpoint = 'https://recorded.cognitiveservices.azure.com';
 
 useMockServer();
 
-describe.skipIf(!haveRecordings)('replaying real Azure responses', () => {
+describe('replaying real Azure responses', () => {
   it('finds the recordings', () => {
     expect(recordings.length).toBeGreaterThanOrEqual(10);
   });

@@ -3,7 +3,7 @@
  * of the out-of-fold predictions of its stratified 5-fold cross-validation, plus held-out test images where a
  * dataset has them. Compact and general domains, Regular and Advanced training (BENCH_DOMAINS, BENCH_TYPES narrow
  * it). Prints JSON.
- * Run: `npm run bench:accuracy -w @cvkit/server` (needs ../shared/datasets).
+ * Run: `npm run bench:accuracy -w @cvkit/server`.
  */
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import type { TrainingJob } from '../src/ml/classifier-engine.ts';
 import { createMlEngine } from '../src/ml/ml-engine.ts';
 import { decodeStoredEvaluation } from '../src/ml/stored-formats.ts';
 import type { FeatureStore } from '../src/storage/types.ts';
-import { datasetImages, haveDataset } from '../test/helpers/datasets.ts';
+import { datasetImages } from '../test/helpers/datasets.ts';
 
 const DATASETS = (
   process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small'
@@ -36,10 +36,6 @@ const TYPES = (process.env.BENCH_TYPES ?? 'Regular,Advanced').split(',') as ('Re
 const engine = createMlEngine({ logger: createLogger('warn'), features: memoryFeatures() });
 const results: Record<string, unknown> = { engine: await engine.describe() };
 for (const name of DATASETS) {
-  if (!haveDataset(name)) {
-    results[name] = { skipped: 'not found' };
-    continue;
-  }
   const train = datasetImages(name, 'train');
   const test = datasetImages(name, 'test');
   const tags = [...train.keys()].map((t) => ({ id: t, name: t, type: 'Regular' as const }));

@@ -6,7 +6,7 @@
  *   - the longest event-loop stall while training (what other requests wait at worst)
  *   - ClassifyImage latency for a ~1 MP JPEG (p50 / p90 / p99 over sequential requests from a separate client
  *     process, bench/predict-client.mjs)
- * Prints one JSON document. Run: `npm run bench -w @cvkit/server` (needs ../shared/datasets; BENCH_RUNS,
+ * Prints one JSON document. Run: `npm run bench -w @cvkit/server` (BENCH_RUNS,
  * BENCH_PREDICTIONS).
  */
 import { execFile } from 'node:child_process';
@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { createServer } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
 import { createLogger } from '../src/logging.ts';
-import { datasetImages, haveDataset } from '../test/helpers/datasets.ts';
+import { datasetImages } from '../test/helpers/datasets.ts';
 
 const execFileAsync = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -45,10 +45,6 @@ const DOMAINS = {
 } as const;
 
 async function run() {
-  if (!haveDataset('azure-cv-trees')) {
-    console.log(JSON.stringify({ skipped: 'azure-cv-trees not found' }));
-    return;
-  }
   const train = datasetImages('azure-cv-trees', 'train');
   const [testImage] = [...datasetImages('azure-cv-trees', 'test').values()].flat();
   const report: Record<string, unknown> = {

@@ -9,7 +9,7 @@
  *   npm run load -w @cvkit/server
  *   npm run load -w @cvkit/server -- --duration 30 --uploaders 2 --predictors 2 --batch 16 --max-requests 5000
  *
- * Images: the shared data sets when present (../shared/datasets: azure-cv-trees for the published model and the
+ * Images: the repository's data sets (data/datasets: azure-cv-trees for the published model and the
  * prediction photo, mlnet-flowers-small for the training measured under load), else synthetic images; uploads are
  * always fresh synthetic JPEGs (incompressible noise, so none is a duplicate).
  */
@@ -24,7 +24,7 @@ import sharp from 'sharp';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const serverDir = resolve(here, '..');
-const datasets = resolve(process.env.CVKIT_SHARED_DIR ?? resolve(serverDir, '../../../shared'), 'datasets');
+const datasets = resolve(serverDir, '../../data/datasets');
 
 const { values: opts } = parseArgs({
   options: {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerConfig } from './config.ts';
-import { ArtifactService } from './domain/artifacts.ts';
+import { ArtifactService, Downloads } from './domain/artifacts.ts';
 import { ApiError } from './domain/errors.ts';
 import { ExportService } from './domain/exports.ts';
 import { ImageService } from './domain/images.ts';
@@ -12,9 +12,12 @@ import { IterationService } from './domain/iterations.ts';
 import { PredictionService } from './domain/predictions.ts';
 import { ProjectTransferService } from './domain/project-transfer.ts';
 import { ProjectService } from './domain/projects.ts';
+import { SmartLabeler } from './domain/smart-labeler.ts';
 import { TagService } from './domain/tags.ts';
 import { TrainingService } from './domain/training.ts';
+import { WebhookService } from './domain/webhooks.ts';
 import { apiPage } from './http/api-page.ts';
+import { olderTrainingVersions } from './http/api-versions.ts';
 import { fileRoutes } from './http/file-routes.ts';
 import { classifyHandlers } from './http/handlers/prediction/classify.ts';
 import type { TrainingDeps } from './http/handlers/training/context.ts';
@@ -25,6 +28,8 @@ import { iterationHandlers } from './http/handlers/training/iterations.ts';
 import { predictionHandlers } from './http/handlers/training/predictions.ts';
 import { exportBundleSource, projectTransferHandlers } from './http/handlers/training/project-transfer.ts';
 import { tagHandlers } from './http/handlers/training/tags.ts';
+import { collapseSlashes } from './http/middleware/collapse-slashes.ts';
+import { imageBatchJsonLimits } from './http/middleware/read-large-json.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { mountApi } from './http/mount-api.ts';
 import { sendError } from './http/send.ts';
@@ -36,6 +41,7 @@ import {
   trainingOperations,
 } from './http/spec-operations.ts';
 import { InProcessJobQueue } from './jobs/job-queue.ts';
+import { ByteBudget } from './jobs/semaphore.ts';
 import { createLogger, type Logger } from './logging.ts';
 import type { ClassifierEngine } from './ml/classifier-engine.ts';
 import type { DataDirLock } from './storage/data-dir-lock.ts';
@@ -48,7 +54,7 @@ export interface CvkitServer {
   logger: Logger;
   /** The ML engine behind training and prediction. */
   engine: ClassifierEngine;
-  /** Resolves when background jobs queued so far (training) have finished. */
+  /** Resolves when background jobs queued so far (training, exports) and their webhook deliveries have finished. */
   idle(): Promise<void>;
   /** Starts listening; resolves with the base URL (e.g. http://127.0.0.1:3000). */
   listen(): Promise<string>;
@@ -86,13 +92,14 @@ export async function createServer(
   const images = new ImageService(storage, projects, config.limits, async (projectId, iterationId) => {
     await iterations.get(projectId, iterationId);
   });
-  const training = new TrainingService(storage, projects, engine, queue, config.limits, logger);
+  // Loopback and private receivers follow the URL-import setting (allowed for tests and development only).
+  const webhooks = new WebhookService(config.webhook, config.allowPrivateUrls, logger);
+  const training = new TrainingService(storage, projects, engine, queue, config.limits, logger, webhooks);
   const predictions = new PredictionService(storage, iterations, engine, config.limits);
   const recovered = await training.recoverInterrupted();
   if (recovered) logger.warn('marked interrupted trainings as Failed', { iterations: recovered });
   const deps: TrainingDeps = {
     config,
-    storage,
     projects,
     tags,
     images,
@@ -100,7 +107,7 @@ export async function createServer(
     training,
     iterations,
     predictions,
-    engine,
+    smartLabeler: new SmartLabeler(storage, iterations, engine),
     urlPolicy: {
       allowPrivate: config.allowPrivateUrls,
       maxBytes: config.limits.trainingImageBytes,
@@ -117,7 +124,7 @@ export async function createServer(
     fetchPolicy: deps.urlPolicy,
     logger,
   });
-  const exportService = new ExportService(storage, iterations, engine, queue, logger);
+  const exportService = new ExportService(storage, iterations, engine, queue, logger, webhooks);
   await exportService.recoverInterrupted();
   const interruptedImports = await transfer.recoverInterrupted();
   if (interruptedImports) logger.warn('marked interrupted project imports as Failed', { projects: interruptedImports });
@@ -126,6 +133,7 @@ export async function createServer(
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestId);
+  app.use(collapseSlashes);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () =>
@@ -144,9 +152,18 @@ export async function createServer(
   app.get('/docs', apiPage([trainingDocument as never, predictionDocument as never]));
   app.get('/openapi/training.json', (_req, res) => res.json(trainingDocument));
   app.get('/openapi/prediction.json', (_req, res) => res.json(predictionDocument));
-  app.use(fileRoutes(storage, signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  app.use(fileRoutes(new Downloads(storage), signer, { exportBundle: exportBundleSource(deps, transfer) }));
+  const olderTraining = Object.entries(olderTrainingVersions).map(
+    ([version, rules]) => [`/customvision/${version}/training`, rules] as const,
+  );
+  const uploadBudget = new ByteBudget(config.uploadMemoryBytes);
   const trainingApi = mountApi({
-    prefixes: ['/customvision/v3.3/training', '/customvision/v3.4-preview/training'],
+    prefixes: [
+      '/customvision/v3.3/training',
+      '/customvision/v3.4-preview/training',
+      ...olderTraining.map(([prefix]) => prefix),
+    ],
+    versions: Object.fromEntries(olderTraining),
     operations: trainingOperations,
     handlers: {
       ...domainAndProjectHandlers(deps),
@@ -161,10 +178,9 @@ export async function createServer(
     key: config.trainingKey,
     uploadMaxBytes: config.limits.trainingImageBytes,
     uploadMaxFiles: config.limits.imagesPerBatch,
-    // 64 images of 6 MB in base64 (4/3 larger) plus JSON framing.
-    jsonLimits: {
-      CreateImagesFromFiles: `${Math.ceil((config.limits.imagesPerBatch * config.limits.trainingImageBytes * 4) / 3 / 1024 / 1024) + 1}mb`,
-    },
+    largeJson: { CreateImagesFromFiles: imageBatchJsonLimits(config.limits) },
+    uploadBudget,
+    urlBatches: { CreateImagesFromUrls: config.limits.imagesPerBatch * config.limits.trainingImageBytes },
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.training ? { tps: config.rateLimits.training } : undefined,
     logger,
@@ -177,6 +193,7 @@ export async function createServer(
     key: config.predictionKey,
     uploadMaxBytes: config.limits.predictionImageBytes,
     uploadMaxFiles: 1,
+    uploadBudget,
     publicBaseUrl: config.publicBaseUrl,
     rateLimit: config.rateLimits?.prediction ? { tps: config.rateLimits.prediction } : undefined,
     logger,
@@ -184,7 +201,10 @@ export async function createServer(
   for (const api of [trainingApi, predictionApi]) app.use(api.prefixes, api.router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'NotFound', 'No such resource.'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof ApiError) {
+      if (err.retryAfter !== undefined) res.setHeader('Retry-After', String(err.retryAfter));
+      return sendError(res, err.status, err.code, err.message);
+    }
     // Express's own client errors (e.g. a path segment that is not valid percent-encoding) carry a 4xx status.
     const status = (err as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500)
@@ -199,7 +219,10 @@ export async function createServer(
     storage,
     logger,
     engine,
-    idle: () => queue.drain(),
+    idle: async () => {
+      await queue.drain();
+      await webhooks.idle();
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         server = app.listen(config.port, config.host, () => {
@@ -228,6 +251,7 @@ export async function createServer(
       }),
     close: async () => {
       await queue.drain();
+      await webhooks.close();
       await transfer.close();
       if (server) {
         server.closeAllConnections?.();

@@ -1,10 +1,12 @@
 import { createServer } from './app.ts';
-import { configFromArgs, DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from './config.ts';
+import { checkExposure, configFromArgs, developmentKeysInUse } from './config.ts';
 import { DataDirLockedError } from './storage/data-dir-lock.ts';
 
 const config = (() => {
   try {
-    return configFromArgs(process.argv.slice(2), process.env);
+    const config = configFromArgs(process.argv.slice(2), process.env);
+    if (!('help' in config)) checkExposure(config);
+    return config;
   } catch (e) {
     console.error((e as Error).message);
     process.exit(2);
@@ -29,10 +31,11 @@ server.logger.info('cvkit server listening', {
   training: `${url}/customvision/v3.3/training`,
   prediction: `${url}/customvision/v3.1/prediction`,
 });
-if (config.trainingKey === DEV_TRAINING_KEY || config.predictionKey === DEV_PREDICTION_KEY)
+// Names the keys that are still the published defaults, never a value: logs are read by more people than keys.
+const devKeys = developmentKeysInUse(config);
+if (devKeys.length)
   server.logger.warn('using the well-known development keys; set CVKIT_TRAINING_KEY and CVKIT_PREDICTION_KEY', {
-    trainingKey: config.trainingKey,
-    predictionKey: config.predictionKey,
+    developmentKeys: devKeys,
   });
 // Start the ML engine now rather than on the first training or prediction; it logs which runtime it chose.
 server.engine

@@ -85,6 +85,23 @@ describe('ExportIteration and GetExports', () => {
     expect(it).toMatchObject({ exportable: true, exportableTo: ['TensorFlow'] });
   });
 
+  it('matches flavor names case-insensitively, records the canonical name, and refuses TensorFlowSavedModel', async () => {
+    const { projectId, iterationId } = await trainedProject(COMPACT);
+    const url = (flavor: string) =>
+      `/projects/${projectId}/iterations/${iterationId}/export?platform=TensorFlow&flavor=${flavor}`;
+    // Microsoft's TF.js samples spell the flavor TensorFlowjs.
+    const res = await s.train(url('TensorFlowjs'), { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ platform: 'TensorFlow', flavor: 'TensorFlowJs', status: 'Exporting' });
+    await s.server.idle();
+    expect(await json<Export[]>(s.train(`/projects/${projectId}/iterations/${iterationId}/export`))).toMatchObject([
+      { platform: 'TensorFlow', flavor: 'TensorFlowJs', status: 'Done' },
+    ]);
+    const saved = await s.train(url('TensorFlowSavedModel'), { method: 'POST' });
+    expect(saved.status).toBe(400);
+    expect(await saved.json()).toMatchObject({ code: 'BadRequestNotSupported' });
+  });
+
   it('refuses general domains, unknown flavors and untrained iterations with Azure codes', async () => {
     const { projectId, iterationId } = await trainedProject();
     const general = await s.train(`/projects/${projectId}/iterations/${iterationId}/export?platform=ONNX`, {

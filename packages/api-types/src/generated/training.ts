@@ -749,7 +749,7 @@ export interface components {
             readonly status?: "Exporting" | "Failed" | "Done";
             readonly downloadUri?: string | null;
             /** @enum {string|null} */
-            readonly flavor?: "Linux" | "Windows" | "ONNX10" | "ONNX12" | "ARM" | "TensorFlowNormal" | "TensorFlowLite" | null;
+            readonly flavor?: "Linux" | "Windows" | "ONNX10" | "ONNX12" | "ARM" | "TensorFlowNormal" | "TensorFlowLite" | "TensorFlowLiteFloat16" | "TensorFlowJs" | "TensorFlowSavedModel" | "CoreMLFloat16" | null;
             readonly newerVersionAvailable?: boolean;
         };
         Image: {
@@ -2268,7 +2268,7 @@ export interface operations {
                 /** @description Target platform. */
                 platform: "CoreML" | "TensorFlow" | "DockerFile" | "ONNX" | "VAIDK" | "OpenVino";
                 /** @description Variant of the platform. */
-                flavor?: "Linux" | "Windows" | "ONNX10" | "ONNX12" | "ARM" | "TensorFlowNormal" | "TensorFlowLite";
+                flavor?: "Linux" | "Windows" | "ONNX10" | "ONNX12" | "ARM" | "TensorFlowNormal" | "TensorFlowLite" | "TensorFlowLiteFloat16" | "TensorFlowJs" | "TensorFlowSavedModel" | "CoreMLFloat16";
             };
             header?: never;
             path: {

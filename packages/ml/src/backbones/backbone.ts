@@ -11,6 +11,7 @@ import {
 } from '../preprocess/preprocess.ts';
 import { type BundledModel, loadBundledModel, type NsfwjsModelName } from './nsfwjs-files.ts';
 import { type Pooling, pooledSize, poolFeatureMap } from './pooling.ts';
+import { matrixSqrtRoots, upperTriangleL2 } from './pooling-tf.ts';
 
 /**
  * Where features are read: a graph node (GraphModel) or layer name (LayersModel). A 4-D output (NHWC) is pooled
@@ -138,15 +139,27 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
       const x = tf.tensor4d(flat, [batch.length, size, size, 3]).mul(spec.inputScale).add(spec.inputOffset) as Tensor4D;
       return run(x);
     });
+    const extra: Tensor[] = [];
     try {
-      // Pooling happens in JavaScript with float64 sums: identical for an image whatever batch it is in.
+      // Mean and plain bilinear pooling happen in JavaScript with float64 sums: identical for an image whatever batch
+      // it is in. The matrix square root's products run on the backend's kernels (pooling-tf.ts).
       const parts = outputs.map((t, k) => {
         const tap = spec.taps[k]!;
-        const values = t.dataSync() as Float32Array;
         const channels = t.shape[t.rank - 1]!;
         if (channels !== tap.channels) {
           throw new Error(`backbone ${spec.id}: tap ${tap.name} has ${channels} channels, spec says ${tap.channels}`);
         }
+        if (t.rank === 4 && tap.pooling === 'bilinear-msqrt') {
+          const { roots, traces } = tf.tidy(() => matrixSqrtRoots(t as Tensor4D));
+          extra.push(roots, traces);
+          const rootValues = roots.dataSync() as Float32Array;
+          const traceValues = traces.dataSync() as Float32Array;
+          const per = channels * channels;
+          return Array.from({ length: batch.length }, (_, i) =>
+            upperTriangleL2(rootValues.subarray(i * per, (i + 1) * per), traceValues[i]!, channels),
+          );
+        }
+        const values = t.dataSync() as Float32Array;
         const positions = t.rank === 4 ? t.shape[1]! * t.shape[2]! : 1;
         const per = positions * channels;
         return Array.from({ length: batch.length }, (_, i) => {
@@ -165,7 +178,7 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
         return out;
       });
     } finally {
-      for (const t of outputs) t.dispose();
+      for (const t of [...outputs, ...extra]) t.dispose();
     }
   };
 

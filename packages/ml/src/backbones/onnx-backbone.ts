@@ -1,7 +1,7 @@
 /**
  * The same backbone run by onnxruntime-node instead of TensorFlow.js: the TF.js graph is converted in memory by our
  * own converter (`export/onnx`, features-only model) and run with onnxruntime's CPU provider, about 4× faster than
- * threaded wasm on 2 cores (MobileNetV2 mid: 4.5 vs 19 ms/image, shared/notes/ml-measurements.md).
+ * threaded wasm on 2 cores (MobileNetV2 mid: 4.5 vs 19 ms/image, docs/ml-measurements.md).
  *
  * onnxruntime-node is an optional dependency: it is loaded with `require` inside try/catch, and `loadBestBackbone`
  * falls back to the TF.js backbone (`loadBackbone`), returning why.
@@ -23,7 +23,9 @@ import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
 import { describePreprocessing } from '../preprocess/preprocess.ts';
 import { type Backbone, type BackboneSpec, backboneVersion, featureDim, loadBackbone } from './backbone.ts';
+import { coalescingBatcher } from './coalescing-batcher.ts';
 import { loadBundledModel } from './nsfwjs-files.ts';
+import { mainThreadRunner, type SessionOptions, workerRunner } from './onnx-session-runner.ts';
 import { pooledSize, poolFeatureMap } from './pooling.ts';
 
 export type Ort = typeof OrtModule;
@@ -69,8 +71,10 @@ export interface OnnxBackboneOptions {
   spinning?: boolean;
   /** Images per onnxruntime run; features do not depend on it (checked bit-exact in the tests). Default 8. */
   batchSize?: number;
-  /** Defaults to `requireOnnxRuntime`. */
+  /** Defaults to `requireOnnxRuntime`. A module given here runs on the calling thread. */
   loadOrt?: OrtLoader;
+  /** 'worker' (default): the session runs on a worker thread, off the event loop; 'main': on the calling thread. */
+  thread?: 'worker' | 'main';
 }
 
 export interface OnnxBackbone extends Backbone {
@@ -141,56 +145,44 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
-  const session = await ort.InferenceSession.create(built.bytes, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-  });
+  const sessionOptions = cpuSessionOptions(threads, spinning);
+  // A caller's own onnxruntime module (tests) runs here; the real one runs on a worker (onnx-session-runner.ts).
+  const session =
+    options.loadOrt || options.thread === 'main'
+      ? await mainThreadRunner(ort, built.bytes, sessionOptions)
+      : await workerRunner(built.bytes, sessionOptions);
 
   const size = spec.inputSize;
   const pixels = size * size * 3;
   const dim = featureDim(spec);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
 
-  // One run at a time: concurrent runs would each claim every intra-op thread of the same cores.
-  let queue: Promise<unknown> = Promise.resolve();
-  const forward = (batch: readonly Float32Array[]): Promise<Float32Array[]> => {
-    const run = queue.then(async () => {
-      let flat: Float32Array;
-      if (batch.length === 1) flat = batch[0]!;
-      else {
-        flat = new Float32Array(batch.length * pixels);
-        for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
+  const forward = async (batch: readonly Float32Array[]): Promise<Float32Array[]> => {
+    // A fresh array even for one image: the runner may hand it to another thread, detaching it.
+    const flat = new Float32Array(batch.length * pixels);
+    for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
+    const out = await session.run(
+      built.inputName,
+      flat,
+      [batch.length, size, size, 3],
+      taps.map((t) => t.output),
+    );
+    return batch.map((_, i) => {
+      const features = new Float32Array(dim);
+      let offset = 0;
+      for (const t of taps) {
+        const values = out[t.output]!.subarray(i * t.perImage, (i + 1) * t.perImage);
+        const pooled =
+          t.positions === 1 ? values : poolFeatureMap(values, t.positions, t.tap.channels, t.tap.pooling ?? 'mean');
+        features.set(pooled, offset);
+        offset += pooled.length;
       }
-      const input = new ort.Tensor('float32', flat, [batch.length, size, size, 3]);
-      const out = await session.run(
-        { [built.inputName]: input },
-        taps.map((t) => t.output),
-      );
-      return batch.map((_, i) => {
-        const features = new Float32Array(dim);
-        let offset = 0;
-        for (const t of taps) {
-          const values = (out[t.output]!.data as Float32Array).subarray(i * t.perImage, (i + 1) * t.perImage);
-          const pooled =
-            t.positions === 1 ? values : poolFeatureMap(values, t.positions, t.tap.channels, t.tap.pooling ?? 'mean');
-          features.set(pooled, offset);
-          offset += pooled.length;
-        }
-        return features;
-      });
+      return features;
     });
-    queue = run.catch(() => undefined);
-    return run;
   };
+  // One run at a time (concurrent runs would each claim every intra-op thread of the same cores), and the requests
+  // that arrive meanwhile share the next run.
+  const batcher = coalescingBatcher(forward, batchSize);
 
   // Warm-up: the first run plans memory and pre-packs weights, several times slower than the next ones.
   const [warm] = await forward([new Float32Array(pixels)]);
@@ -225,18 +217,33 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
           throw new TrainingInputError(`embed: expected ${size}x${size}x3 = ${pixels} values, got ${img.length}`);
         }
       }
-      const out: Float32Array[] = [];
-      for (let start = 0; start < images.length; start += batchSize) {
-        const batch = images.slice(start, start + batchSize);
-        out.push(...(await forward(batch)));
-      }
-      return out;
+      return batcher.run(images);
     },
     dispose() {
       if (released) return;
       released = true;
-      void queue.then(() => session.release()).catch(() => undefined);
+      void batcher
+        .idle()
+        .then(() => session.release())
+        .catch(() => undefined);
     },
+  };
+}
+
+/** Session options tuned for one small convolutional graph on few cores (the backbones and the detection map). */
+export function cpuSessionOptions(threads: number, spinning = false): SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    // One graph, one branch at a time: a second (inter-op) pool would only compete for the same cores.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Folds the Relu6 clips and residual adds into NCHWc convolutions.
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // The node binding passes nested `extra` keys as session config entries: session.intra_op.allow_spinning.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
   };
 }
 

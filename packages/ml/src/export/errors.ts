@@ -1,7 +1,9 @@
+import { MlError } from '../errors.ts';
+
 /** Errors thrown by the export layer; `code` lets the server map them without matching messages. */
 export type ExportErrorCode = 'InvalidBackbone' | 'UnsupportedOp' | 'InvalidHead' | 'InvalidOptions' | 'OnnxEncoding';
 
-export class ExportError extends Error {
+export class ExportError extends MlError {
   constructor(
     readonly code: ExportErrorCode,
     message: string,

@@ -30,6 +30,17 @@
  * 'ONNX10' (ONNX 1.0, opset 1) throws InvalidExportOptionsError. Errors are ExportError
  * subclasses with a `code` (see errors.ts). README.md beside this file has the details.
  */
+
+export {
+  type BuiltCoreMlModel,
+  buildCoreMlModel,
+  COREML_CLASS_LABEL_OUTPUT,
+  COREML_INPUT_NAME,
+  COREML_PROBABILITIES_OUTPUT,
+  type CoreMlExportOptions,
+  exportCoreMl,
+} from './coreml/export-coreml.ts';
+export { encodeMlModel, type MlModelOptions } from './coreml/mlmodel-writer.ts';
 export {
   DOCKER_MODEL_DIR,
   type DockerExportOptions,
@@ -61,6 +72,21 @@ export {
   type OnnxFeatureModelOptions,
   type OnnxFlavor,
 } from './onnx/export-onnx.ts';
+export { appendStockBackbone, buildStockClassifier, type StockClassifierOptions } from './stock/classifier.ts';
+export { appendTfjsNodes, StockGraphBuilder } from './stock/from-tfjs.ts';
+export type { StockGraph, StockNode, StockValue } from './stock/graph.ts';
+export {
+  type BuiltTensorFlowModel,
+  buildTensorFlowModel,
+  exportTensorFlow,
+  TENSORFLOW_FLAVORS,
+  type TensorFlowExportOptions,
+  type TensorFlowFlavor,
+  TF_INPUT_NAME,
+  TF_OUTPUT_NAME,
+  tensorFlowFlavor,
+} from './tensorflow/export-tensorflow.ts';
+export { encodeGraphDef } from './tensorflow/graph-def.ts';
 export {
   type BuiltTfjsModel,
   buildTfjsGraphModel,
@@ -70,4 +96,5 @@ export {
   type TfjsExportOptions,
 } from './tfjs/export-tfjs.ts';
 export type { TfjsGraphArtifacts, TfjsWeightSpec } from './tfjs/graph-def.ts';
+export { encodeTflite, type TfliteWriteOptions } from './tflite/tflite-writer.ts';
 export type { ExportFile, ExportSource, HeadActivation, LinearHead, TfjsGraphBackbone } from './types.ts';

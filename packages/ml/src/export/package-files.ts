@@ -70,9 +70,13 @@ export function customVisionMetadata(
 }
 
 export interface ManifestOptions {
-  platform: 'ONNX' | 'TensorFlow';
-  flavor: string;
+  platform: 'ONNX' | 'TensorFlow' | 'CoreML';
+  flavor: string | null;
   modelFileName: string;
+  /** Custom Vision's manifests carry the model file's SHA-1 (hex). */
+  modelFileSha1?: string;
+  /** null where the labels live inside the model (CoreML), as in Custom Vision's manifests. */
+  labelFileName?: string | null;
   exportedDate: string;
   iterationId?: string;
   head: LinearHead;
@@ -93,7 +97,8 @@ export function manifestFile(options: ManifestOptions): ExportFile {
     ExportedDate: options.exportedDate,
     IterationId: options.iterationId ?? '',
     ModelFileName: options.modelFileName,
-    LabelFileName: 'labels.txt',
+    LabelFileName: options.labelFileName === undefined ? 'labels.txt' : options.labelFileName,
+    ...(options.modelFileSha1 ? { ModelFileSHA1: options.modelFileSha1 } : {}),
     MetadataPropsFileName: 'metadata_properties.json',
     SchemaVersion: '1.0',
     Cvkit: {

@@ -69,10 +69,18 @@ export function describePreprocessing(
 }
 
 /**
- * Default decompression-bomb guard: 40 MP covers 8K photos (33 MP) and refuses tiny files that claim huge canvases
- * before any pixel is decoded. Custom Vision itself refuses uploads over 6 MB anyway.
+ * Default decompression-bomb guard: images whose header claims more pixels are refused before any pixel is decoded.
+ * Custom Vision's largest image, 10,240 a side, so every image an upload accepts can be trained on and predicted.
  */
-export const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
+export const DEFAULT_MAX_INPUT_PIXELS = 10_240 * 10_240;
+
+/**
+ * Largest image decoded at full resolution by the customvision-tfjs path (which holds every pixel, 3 bytes each):
+ * 40 MP covers 8K photos (33 MP). Larger ones are decoded shrunk to fit it (libjpeg's shrink-on-load does most of
+ * the work for JPEG), so a 10,240² upload costs 120 MB for the duration of one decode, not 315 MB; the backbones
+ * see a few hundred pixels either way.
+ */
+export const DEFAULT_MAX_DECODED_PIXELS = 40_000_000;
 
 /** A square sub-rectangle of the oriented image, as fractions of its width/height: where a view looks. */
 export interface CropBox {
@@ -87,7 +95,10 @@ export interface CropBox {
 export interface PreprocessOptions {
   /** Output side in pixels (the backbone's input size). */
   size: number;
+  /** Images over this many pixels are refused (ImageTooLargeError); default DEFAULT_MAX_INPUT_PIXELS. */
   maxInputPixels?: number;
+  /** Images over this many pixels are decoded at reduced size; default DEFAULT_MAX_DECODED_PIXELS. */
+  maxDecodedPixels?: number;
   /** Defaults to the centred square over the short edge. */
   crop?: CropBox;
   /** Which path; defaults to CUSTOMVISION_TFJS_PREPROCESSING. */
@@ -157,7 +168,7 @@ async function checkedMetadata(bytes: Uint8Array, limitInputPixels: number): Pro
 
 /**
  * Oriented (EXIF applied), sRGB, alpha dropped, 3 × 8-bit interleaved: sharp's decode for both paths, with the
- * antialiased path's crop and resize in between. Decoder failures become ImageDecodeError.
+ * antialiased path's crop and resize (or a large image's reduction) in between. Decoder failures become ImageDecodeError.
  */
 async function decodeRgb(
   bytes: Uint8Array,
@@ -180,13 +191,28 @@ async function decodeRgb(
   return raw;
 }
 
-/** Full-resolution decode with the EXIF orientation applied, as a browser hands an <img> to tf.browser.fromPixels. */
+/**
+ * Full-resolution decode with the EXIF orientation applied, as a browser hands an <img> to tf.browser.fromPixels;
+ * images over `maxDecodedPixels` are decoded shrunk (aspect kept) to fit that many pixels.
+ */
 export async function decodeImage(
   bytes: Uint8Array,
   maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
+  maxDecodedPixels: number = DEFAULT_MAX_DECODED_PIXELS,
 ): Promise<DecodedImage> {
   const meta = await checkedMetadata(bytes, maxInputPixels);
-  const { data, info } = await decodeRgb(bytes, maxInputPixels);
+  const { width, height } = orientedSize(meta);
+  const scale = Math.sqrt(maxDecodedPixels / (width * height));
+  const { data, info } = await decodeRgb(
+    bytes,
+    maxInputPixels,
+    scale >= 1
+      ? undefined
+      : (image) =>
+          image.resize(Math.max(1, Math.floor(width * scale)), Math.max(1, Math.floor(height * scale)), {
+            fit: 'inside',
+          }),
+  );
   return {
     pixels: new Uint8Array(data.buffer, data.byteOffset, data.length),
     width: info.width,
@@ -218,7 +244,7 @@ export async function preprocess(bytes: Uint8Array, options: PreprocessOptions):
   if (options.version === ANTIALIASED_PREPROCESSING) {
     return preprocessAntialiased(bytes, options);
   }
-  const image = await decodeImage(bytes, options.maxInputPixels);
+  const image = await decodeImage(bytes, options.maxInputPixels, options.maxDecodedPixels);
   return sampleView(image, options.size, options.crop);
 }
 
@@ -237,6 +263,28 @@ async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptio
   const data = new Float32Array(raw.data.length);
   for (let i = 0; i < data.length; i++) data[i] = raw.data[i]!;
   return { size: options.size, data, sourceWidth: width, sourceHeight: height, format: meta.format ?? 'unknown' };
+}
+
+/** Detection's path: the whole image stretched to a square (no crop: objects near the edges stay in view). */
+export const WHOLE_IMAGE_PREPROCESSING = 'whole-linear-srgb-v1';
+
+/** The whole image, oriented, sRGB, resized (sharp's linear kernel, aspect not kept) to size × size. */
+export async function preprocessWholeImage(
+  bytes: Uint8Array,
+  size: number,
+  maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<PreprocessedImage> {
+  const meta = await checkedMetadata(bytes, maxInputPixels);
+  const { width, height } = orientedSize(meta);
+  const raw = await decodeRgb(bytes, maxInputPixels, (image) =>
+    image.resize(size, size, { kernel: 'linear', fit: 'fill' }),
+  );
+  if (raw.info.width !== size || raw.info.height !== size) {
+    throw new ImageDecodeError(`unexpected decoder output ${raw.info.width}x${raw.info.height}`);
+  }
+  const data = new Float32Array(raw.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = raw.data[i]!;
+  return { size, data, sourceWidth: width, sourceHeight: height, format: meta.format ?? 'unknown' };
 }
 
 /** Mirror left-right: the horizontal-flip view, done on pixels so it cannot drift from the unflipped one. */

@@ -76,7 +76,7 @@ export function isViewName(name: string): name is ViewName {
 export async function preprocessViews(
   bytes: Uint8Array,
   views: readonly ViewName[],
-  options: { size: number; maxInputPixels?: number; version?: PreprocessingVersion },
+  options: { size: number; maxInputPixels?: number; maxDecodedPixels?: number; version?: PreprocessingVersion },
 ): Promise<Map<ViewName, PreprocessedImage>> {
   const out = new Map<ViewName, PreprocessedImage>();
   const byCrop = new Map<CropBox, PreprocessedImage>();
@@ -88,7 +88,7 @@ export async function preprocessViews(
     if (!base) {
       if (antialiased) base = await preprocess(bytes, { ...options, crop });
       else {
-        decoded ??= await decodeImage(bytes, options.maxInputPixels);
+        decoded ??= await decodeImage(bytes, options.maxInputPixels, options.maxDecodedPixels);
         base = sampleView(decoded, options.size, crop);
       }
       byCrop.set(crop, base);

@@ -21,6 +21,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type TrainDetectorOptions, type TrainDetectorResult, trainDetector } from '../detection/train-detector.ts';
 import { deserializeError, type SerializedError } from './off-thread-protocol.ts';
 import { type TrainHeadOptions, type TrainHeadResult, type TrainingProgress, trainHead } from './train-head.ts';
 
@@ -34,7 +35,7 @@ export interface OffThreadOptions {
 type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'progress'; id: number; progress: TrainingProgress }
-  | { kind: 'result'; id: number; result: TrainHeadResult }
+  | { kind: 'result'; id: number; result: TrainHeadResult | TrainDetectorResult }
   | { kind: 'error'; id: number; error: SerializedError };
 
 const requireHere = createRequire(import.meta.url);
@@ -55,7 +56,7 @@ function workerSource(): string {
 
 interface Pending {
   onProgress: ((progress: TrainingProgress) => void) | undefined;
-  resolve: (result: TrainHeadResult) => void;
+  resolve: (result: never) => void;
   reject: (error: Error) => void;
 }
 
@@ -103,7 +104,7 @@ function startWorker(bootstrap: string): FitWorker {
     else {
       pending.delete(message.id);
       if (pending.size === 0) worker.unref();
-      if (message.kind === 'result') p.resolve(message.result);
+      if (message.kind === 'result') p.resolve(message.result as never);
       else p.reject(deserializeError(message.error));
     }
   });
@@ -130,10 +131,24 @@ export function trainHeadOffThread(
   return run;
 }
 
-async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOptions): Promise<TrainHeadResult> {
-  const { onProgress, signal, backbone, ...rest } = options;
-  signal?.throwIfAborted();
-  let entry: FitWorker;
+/** `trainDetector` on the same worker and queue as the classification heads. */
+export function trainDetectorOffThread(
+  options: TrainDetectorOptions,
+  offThread: OffThreadOptions = {},
+): Promise<TrainDetectorResult> {
+  const { onProgress, signal, ...data } = options;
+  const run = queue.then(async () => {
+    const entry = await readyWorker(offThread);
+    if (!entry) return trainDetector(options);
+    return postFit<TrainDetectorResult>(entry, 'fit-detector', data, onProgress, signal);
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** The started worker, or undefined (after telling `onFallback` why) when fits must run on this thread. */
+async function readyWorker(offThread: OffThreadOptions): Promise<FitWorker | undefined> {
+  let entry: FitWorker | undefined;
   let failure: string | null;
   try {
     const bootstrap = offThread.bootstrap ?? workerSource();
@@ -147,8 +162,16 @@ async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOption
   }
   if (failure !== null) {
     offThread.onFallback?.(failure);
-    return trainHead(options);
+    return undefined;
   }
+  return entry;
+}
+
+async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOptions): Promise<TrainHeadResult> {
+  const { onProgress, signal, backbone, ...rest } = options;
+  signal?.throwIfAborted();
+  const entry = await readyWorker(offThread);
+  if (!entry) return trainHead(options);
   // Only what trainHead reads: a real Backbone also carries its model and methods, which cannot cross to a worker.
   const data = {
     ...rest,
@@ -161,15 +184,26 @@ async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOption
       ...(backbone.defaultL2 !== undefined ? { defaultL2: backbone.defaultL2 } : {}),
     },
   };
+  return postFit<TrainHeadResult>(entry, 'fit', data, onProgress, signal);
+}
+
+function postFit<R>(
+  entry: FitWorker,
+  kind: 'fit' | 'fit-detector',
+  data: unknown,
+  onProgress: ((progress: TrainingProgress) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  signal?.throwIfAborted();
   const id = nextId++;
-  const { worker, pending } = entry!;
-  return new Promise<TrainHeadResult>((resolve, reject) => {
+  const { worker, pending } = entry;
+  return new Promise<R>((resolve, reject) => {
     const abort = () => worker.postMessage({ kind: 'abort', id });
     signal?.addEventListener('abort', abort, { once: true });
     const settle = () => signal?.removeEventListener('abort', abort);
     pending.set(id, {
       onProgress,
-      resolve: (result) => {
+      resolve: (result: R) => {
         settle();
         resolve(result);
       },
@@ -182,7 +216,7 @@ async function fitOnWorker(options: TrainHeadOptions, offThread: OffThreadOption
     // Keep the process alive while a fit is in flight (the idle worker is unref'd).
     worker.ref();
     try {
-      worker.postMessage({ kind: 'fit', id, options: data });
+      worker.postMessage({ kind, id, options: data });
     } catch (error) {
       // Options that cannot be cloned: nothing was sent.
       pending.delete(id);

@@ -5,6 +5,7 @@
  * terminated while it runs JavaScript (see train-head-off-thread.ts for why).
  */
 import { parentPort } from 'node:worker_threads';
+import { type TrainDetectorOptions, trainDetector } from '../detection/train-detector.ts';
 import { serializeError } from './off-thread-protocol.ts';
 import { type TrainHeadOptions, trainHead } from './train-head.ts';
 
@@ -13,6 +14,7 @@ if (!port) throw new Error('train-head-worker.ts runs as a worker thread');
 
 type Request =
   | { kind: 'fit'; id: number; options: Omit<TrainHeadOptions, 'onProgress' | 'signal'> }
+  | { kind: 'fit-detector'; id: number; options: Omit<TrainDetectorOptions, 'onProgress' | 'signal'> }
   | { kind: 'abort'; id: number };
 
 const running = new Map<number, AbortController>();
@@ -22,14 +24,18 @@ port.on('message', (request: Request) => {
     running.get(request.id)?.abort(new Error('training aborted'));
     return;
   }
-  const { id, options } = request;
+  const { id } = request;
   const controller = new AbortController();
   running.set(id, controller);
-  trainHead({
-    ...options,
+  const common = {
     signal: controller.signal,
-    onProgress: (progress) => port.postMessage({ kind: 'progress', id, progress }),
-  })
+    onProgress: (progress: { done: number; total: number }) => port.postMessage({ kind: 'progress', id, progress }),
+  };
+  const fit: Promise<unknown> =
+    request.kind === 'fit-detector'
+      ? trainDetector({ ...request.options, ...common })
+      : trainHead({ ...request.options, ...common });
+  fit
     .then(
       (result) => port.postMessage({ kind: 'result', id, result }),
       (error: unknown) => port.postMessage({ kind: 'error', id, error: serializeError(error) }),

@@ -56,11 +56,10 @@ beforeAll(async () => {
   const backend = await initTf();
   backbone = loadMidBackbone();
   reference = await InProcessClassifier.load(backbone);
-  if (!TREES) console.warn('azure-cv-trees not found (set CVKIT_SHARED_DIR to the shared folder): its test is skipped');
   const prepare = (images: TestImage[]) =>
     Promise.all(images.map(async (i) => ({ name: i.name, pixels: await preprocess(i.bytes) })));
   samples = await prepare(await syntheticImages());
-  treeSamples = await prepare(TREES ?? []);
+  treeSamples = await prepare(TREES);
   measured.push(`tfjs backend ${backend}`);
 }, 60_000);
 
@@ -160,7 +159,7 @@ describe('exportOnnx on the nsfwjs mid backbone', () => {
     60_000,
   );
 
-  it.skipIf(!TREES || !ortOrNull)(
+  it.skipIf(!ortOrNull)(
     'azure-cv-trees photos (one stored upside down): every configuration matches within 1e-3',
     async () => {
       for (const [label, head, flavor] of CONFIGS) await parity(head(), flavor, label, treeSamples, 'azure-cv-trees');

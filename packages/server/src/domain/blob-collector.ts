@@ -4,7 +4,8 @@ import { renderedVariantKeys } from './content-keys.ts';
 /**
  * Frees blobs once nothing refers to them. Owned blobs (models, evaluations, export zips) go with the row that
  * owned them. Content-addressed blobs (sha256 of image bytes) are shared by images of any project and by stored
- * predictions, so they go only when no row counts them; their renderings and cached features go once no image does.
+ * predictions, so they go, with their renderings, only when no row counts them; cached features (which only
+ * training reads) go once no image does.
  *
  * Writers store a blob before committing the row that refers to it (storage/types.ts), so between the two a
  * collection would see no reference. Writers therefore `pin` the hashes first: a pinned hash is not collected, a
@@ -71,8 +72,8 @@ export class BlobCollector {
     const noImage = hashes.filter((h) => !usage.get(h)?.images);
     if (noImage.length) await this.storage.features.deleteFor(noImage);
     for (const h of noImage) {
-      for (const key of renderedVariantKeys(h)) await this.storage.blobs.delete(key);
-      if (!usage.get(h)?.predictions) await this.storage.blobs.delete(h);
+      if (usage.get(h)?.predictions) continue;
+      for (const key of [...renderedVariantKeys(h), h]) await this.storage.blobs.delete(key);
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Blob keys derived from an image's content hash: the renderings kept beside the original (`<hash>.r` for resized,
- * `<hash>.t` for thumbnail). The collector frees them with the image; artifacts.ts fills them on first request.
+ * Blob keys derived from a content hash: the renderings kept beside the original (`<hash>.r` for resized, `<hash>.t`
+ * for thumbnail). artifacts.ts fills them on first request; the collector frees them with the original.
  */
 export type RenderedVariant = 'resized' | 'thumbnail';
 

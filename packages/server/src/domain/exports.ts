@@ -8,11 +8,19 @@ import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { IterationService } from './iterations.ts';
+import type { JobEvents } from './webhooks.ts';
 
 /** Flavors each platform may take in ExportIteration (Azure's pairing); null is the platform's default. */
 const FLAVORS: Record<string, (string | null)[]> = {
-  CoreML: [null],
-  TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite'],
+  CoreML: [null, 'CoreMLFloat16'],
+  TensorFlow: [
+    null,
+    'TensorFlowNormal',
+    'TensorFlowLite',
+    'TensorFlowLiteFloat16',
+    'TensorFlowJs',
+    'TensorFlowSavedModel',
+  ],
   DockerFile: [null, 'Linux', 'Windows', 'ARM'],
   ONNX: [null, 'ONNX10', 'ONNX12'],
   VAIDK: [null],
@@ -30,6 +38,7 @@ export class ExportService {
     private readonly engine: ClassifierEngine,
     private readonly queue: JobQueue,
     private readonly logger: Logger,
+    private readonly events?: JobEvents,
   ) {}
 
   async list(projectId: string, iterationId: string): Promise<ExportRecord[]> {
@@ -37,7 +46,12 @@ export class ExportService {
     return this.storage.exports.list(projectId, iterationId);
   }
 
-  async start(projectId: string, iterationId: string, platform: string, flavor: string | null): Promise<ExportRecord> {
+  async start(
+    projectId: string,
+    iterationId: string,
+    platform: string,
+    requested: string | null,
+  ): Promise<ExportRecord> {
     const it = await this.iterations.get(projectId, iterationId);
     if (it.status === 'Training') throw badRequest('BadRequestExportWhileTraining', 'The iteration is still training.');
     if (it.status !== 'Completed')
@@ -50,8 +64,17 @@ export class ExportService {
       );
     if (!domain.exportablePlatforms.includes(platform))
       throw badRequest('BadRequestExportValidationFailed', `Domain '${domain.name}' does not export to ${platform}.`);
-    if (!(FLAVORS[platform] ?? [null]).includes(flavor))
-      throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${flavor}.`);
+    // Flavor names are matched case-insensitively (Microsoft's samples spell both TensorFlowJs and TensorFlowjs).
+    const flavor = (FLAVORS[platform] ?? [null]).find(
+      (f) => f === requested || f?.toLowerCase() === requested?.toLowerCase(),
+    );
+    if (flavor === undefined)
+      throw badRequest('BadRequestExportValidationFailed', `${platform} has no flavor ${requested}.`);
+    if (domain.type === 'ObjectDetection' && !this.engine.detectionExportPlatforms[platform]?.includes(flavor))
+      throw badRequest(
+        'BadRequestNotSupported',
+        'This server exports object detection iterations to ONNX and TensorFlow (flavor TensorFlowJs) only; see docs/detection.md.',
+      );
     if (!this.engine.exportPlatforms[platform]?.includes(flavor))
       throw badRequest(
         'BadRequestNotSupported',
@@ -95,17 +118,22 @@ export class ExportService {
       const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])), { level: 6 });
       const blobKey = `export-${record.id}.zip`;
       await this.storage.blobs.put(blobKey, zip);
+      const done: ExportRecord = { ...record, status: 'Done', blobKey };
+      let orphaned = true;
       try {
-        await this.storage.exports.put({ ...record, status: 'Done', blobKey });
+        await this.storage.exports.put(done);
       } finally {
-        await this.discardIfOrphaned(record, blobKey);
+        orphaned = await this.discardIfOrphaned(record, blobKey);
       }
+      if (!orphaned) this.events?.exportFinished(done);
     } catch (e) {
       const message = e instanceof UnsupportedExportError ? e.message : `Export failed: ${(e as Error).message}`;
       if (!(e instanceof UnsupportedExportError))
         this.logger.error('export failed', { exportId: record.id, error: (e as Error).stack });
-      if (await this.storage.iterations.get(record.projectId, record.iterationId))
-        await this.storage.exports.put({ ...record, status: 'Failed', error: message });
+      if (!(await this.storage.iterations.get(record.projectId, record.iterationId))) return;
+      const failed: ExportRecord = { ...record, status: 'Failed', error: message };
+      await this.storage.exports.put(failed);
+      this.events?.exportFinished(failed);
     }
   }
 
@@ -113,9 +141,10 @@ export class ExportService {
    * The iteration (or its project) may have been deleted while the zip was built, and the write above put the
    * export back: then neither the row nor the zip may stay.
    */
-  private async discardIfOrphaned(record: ExportRecord, blobKey: string): Promise<void> {
-    if (await this.storage.iterations.get(record.projectId, record.iterationId)) return;
+  private async discardIfOrphaned(record: ExportRecord, blobKey: string): Promise<boolean> {
+    if (await this.storage.iterations.get(record.projectId, record.iterationId)) return false;
     const released = await this.storage.iterations.delete(record.projectId, record.iterationId);
     await blobCollector(this.storage).collect({ ...released, blobKeys: [...released.blobKeys, blobKey] });
+    return true;
   }
 }

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
+import { inspectImage } from '../imaging/inspect-image.ts';
+import { type FetchPolicy, fetchImageUrl } from '../net/fetch-image-url.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
 import { blobCollector } from './blob-collector.ts';
 import { badRequest, imageNotFound, iterationNotFound } from './errors.ts';
+import { imageEntryStatus, urlEntryStatus } from './library-errors.ts';
 import type { Limits } from './limits.ts';
 import { parseMetadataFilter } from './metadata-filter.ts';
 import type { ProjectService } from './projects.ts';
@@ -35,6 +37,13 @@ export interface ImageCandidate {
   bytes?: Buffer | undefined;
   truncated?: boolean;
   failure?: ImageCreateStatus;
+  tagIds?: string[] | undefined;
+  regions?: RegionInput[] | undefined;
+}
+
+/** An image to read from a URL (CreateImagesFromUrls, project import). */
+export interface UrlImage {
+  url: string;
   tagIds?: string[] | undefined;
   regions?: RegionInput[] | undefined;
 }
@@ -72,6 +81,53 @@ export class ImageService {
    * Validates, de-duplicates and stores a batch. Per-image problems become per-image statuses (Azure's 207);
    * only problems with the batch as a whole throw. All accepted images are committed in one transaction.
    */
+  /**
+   * Reads each URL under `policy` (at most `concurrency` at a time) and adds what it finds as `create` does; a URL
+   * that cannot be read becomes that entry's `ErrorSource` / `ErrorImageSize`, never the batch's failure.
+   */
+  async createFromUrls(
+    projectId: string,
+    entries: UrlImage[],
+    batch: { tagIds?: string[] | undefined; metadata?: Record<string, string> | undefined },
+    fetching: { policy: FetchPolicy; concurrency?: number },
+  ): Promise<{ isBatchSuccessful: boolean; images: ImageCreateOutcome[] }> {
+    await this.projects.get(projectId);
+    const candidates = await mapLimited(entries, fetching.concurrency ?? entries.length, async (e) => {
+      const base = { sourceUrl: e.url, tagIds: e.tagIds, regions: e.regions };
+      try {
+        return { ...base, bytes: await fetchImageUrl(e.url, fetching.policy) };
+      } catch (err) {
+        const failure = urlEntryStatus(err);
+        if (!failure) throw err;
+        return { ...base, failure };
+      }
+    });
+    return this.create(projectId, candidates, batch);
+  }
+
+  /** Stored predictions' images added as training images (CreateImagesFromPredictions); a missing one is `ErrorSource`. */
+  async createFromPredictions(
+    projectId: string,
+    entries: { id: string; tagIds?: string[] | undefined; regions?: RegionInput[] | undefined }[],
+    batch: { tagIds?: string[] | undefined; metadata?: Record<string, string> | undefined },
+  ): Promise<{ isBatchSuccessful: boolean; images: ImageCreateOutcome[] }> {
+    await this.projects.get(projectId);
+    const ids = entries.map((e) => e.id.toLowerCase());
+    const stored = new Map((await this.storage.predictions.getMany(projectId, ids)).map((p) => [p.id, p]));
+    const candidates: ImageCandidate[] = [];
+    for (const [i, e] of entries.entries()) {
+      const p = stored.get(ids[i]!);
+      const bytes = p ? await this.storage.blobs.get(p.contentHash) : undefined;
+      candidates.push({
+        sourceUrl: ids[i]!,
+        ...(bytes ? { bytes } : { failure: 'ErrorSource' as const }),
+        tagIds: e.tagIds,
+        regions: e.regions,
+      });
+    }
+    return this.create(projectId, candidates, batch);
+  }
+
   async create(
     projectId: string,
     candidates: ImageCandidate[],
@@ -100,6 +156,8 @@ export class ImageService {
       .map((id) => id.toLowerCase())
       .find((id) => !tags.has(id));
     if (unknown) throw badRequest('BadRequestImageTags', `Tag ${unknown} does not exist in this project.`);
+    if (candidates.some((c) => (c.regions ?? []).some((r) => tags.get(r.tagId.toLowerCase())?.type === 'Negative')))
+      throw negativeRegion();
 
     let room = this.limits.imagesPerProject - (await this.storage.images.countAll(projectId));
     const outcomes: ImageCreateOutcome[] = [];
@@ -131,8 +189,9 @@ export class ImageService {
         });
         inspected.push({ index, hash: sha256(c.bytes!), bytes: c.bytes!, ...info, tagIds, regions });
       } catch (e) {
-        if (!(e instanceof UnsupportedImageError)) throw e;
-        outcome.status = e.reason === 'dimensions' ? 'ErrorImageSize' : 'ErrorImageFormat';
+        const status = imageEntryStatus(e);
+        if (!status) throw e;
+        outcome.status = status;
       }
     }
 
@@ -352,6 +411,7 @@ export class ImageService {
       const image = images.get(imageId);
       if (!image) throw imageNotFound(imageId);
       if (!tags.has(tagId)) throw badRequest('BadRequestImageRegions', `Tag ${tagId} does not exist in this project.`);
+      if (tags.get(tagId)!.type === 'Negative') throw negativeRegion();
       if (!validRegion(r)) throw badRequest('BadRequestImageRegions', 'Region coordinates must lie within 0 and 1.');
       const all = [...image.regions, ...created.filter((c) => c.imageId === imageId)];
       if (
@@ -441,6 +501,11 @@ export class ImageService {
   }
 }
 
+/** A region marks an object; the Negative tag says an image has none, so it never labels a region. */
+function negativeRegion() {
+  return badRequest('BadRequestImageRegions', 'A region cannot carry the Negative tag.');
+}
+
 function validRegion(r: RegionInput): boolean {
   const nums = [r.left, r.top, r.width, r.height];
   return (
@@ -454,4 +519,17 @@ function validRegion(r: RegionInput): boolean {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }

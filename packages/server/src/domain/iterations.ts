@@ -5,7 +5,12 @@ import { badRequest, iterationNotFound, notFound } from './errors.ts';
 import type { ProjectService } from './projects.ts';
 
 /** Iterations after training: naming, deletion, publishing, and their evaluation. */
+/** Model blobs kept in memory (a General head is a few hundred kilobytes). */
+const MODELS_KEPT = 32;
+
 export class IterationService {
+  private readonly models = new Map<string, Uint8Array>();
+
   constructor(
     private readonly storage: Storage,
     private readonly projects: ProjectService,
@@ -109,18 +114,53 @@ export class IterationService {
     projectId: string,
     iterationId: string,
     threshold: number,
+    overlapThreshold?: number,
   ): Promise<{ iteration: IterationRecord; report: EvaluationReport }> {
     const it = await this.get(projectId, iterationId);
     if (it.status !== 'Completed' || !it.evaluationKey)
       throw notFound('NotFoundIterationPerformance', `Iteration ${it.name} has no evaluation yet.`);
     const evaluation = await this.storage.blobs.get(it.evaluationKey);
     if (!evaluation) throw notFound('NotFoundIterationPerformance', 'The evaluation data is missing.');
-    return { iteration: it, report: await this.engine.performance(evaluation, threshold) };
+    return { iteration: it, report: await this.engine.performance(evaluation, threshold, overlapThreshold) };
   }
 
+  /**
+   * The images an iteration was evaluated on (those still stored; with `tagIds`, those carrying one of them), oldest
+   * first, each with its out-of-fold predictions, most probable first.
+   */
+  async imagePerformances(projectId: string, iterationId: string, tagIds: string[] | undefined) {
+    const { report } = await this.performance(projectId, iterationId, 0.5);
+    const images = new Map(
+      (
+        await this.storage.images.getMany(
+          projectId,
+          report.images.map((i) => i.imageId),
+        )
+      ).map((i) => [i.id, i]),
+    );
+    const wanted = tagIds?.length ? new Set(tagIds) : undefined;
+    return report.images
+      .flatMap((r) => {
+        const image = images.get(r.imageId);
+        if (!image) return [];
+        // A detection image's tags are its regions' tags.
+        if (wanted && ![...image.tags, ...image.regions].some((t) => wanted.has(t.tagId))) return [];
+        return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability) }];
+      })
+      .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);
+  }
+
+  /**
+   * The trained model's bytes. Model blobs are content-addressed and never rewritten, so the same object is handed
+   * out again for a key: predictions neither read the file nor re-identify the model on every request.
+   */
   async model(it: IterationRecord): Promise<Uint8Array> {
+    const cached = it.modelKey ? this.models.get(it.modelKey) : undefined;
+    if (cached) return cached;
     const bytes = it.modelKey ? await this.storage.blobs.get(it.modelKey) : undefined;
     if (!bytes) throw notFound('NotFoundIteration', `Iteration ${it.name} has no trained model.`);
+    if (this.models.size >= MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
+    this.models.set(it.modelKey!, bytes);
     return bytes;
   }
 }

@@ -24,6 +24,8 @@ export interface Limits {
   /** Pixel count above which an image is refused before decoding (decompression bombs). */
   maxImagePixels: number;
   minImagesPerTag: number;
+  /** Object detection: images with at least one region of the tag. */
+  minImagesPerDetectionTag: number;
   nameLength: number;
 }
 
@@ -48,5 +50,6 @@ export const azureLimits: Limits = {
   maxImageSide: 10_240,
   maxImagePixels: 10_240 * 10_240,
   minImagesPerTag: 5,
+  minImagesPerDetectionTag: 15,
   nameLength: 256,
 };

@@ -1,10 +1,12 @@
-import { decodableBytes, inspectImage, UnsupportedImageError } from '../imaging/inspect-image.ts';
-import { type ClassifierEngine, UndecodableImageError } from '../ml/classifier-engine.ts';
+import { decodableBytes, inspectImage } from '../imaging/inspect-image.ts';
+import type { ClassifierEngine } from '../ml/classifier-engine.ts';
 import type { IterationRecord, PredictionQuery, PredictionRecord, Storage } from '../storage/types.ts';
 import { blobCollector } from './blob-collector.ts';
+import { findDomain } from './domain-catalog.ts';
 import { badRequest, notFound, projectNotFound } from './errors.ts';
 import { sha256 } from './images.ts';
 import type { IterationService } from './iterations.ts';
+import { imageRequestError } from './library-errors.ts';
 import type { Limits } from './limits.ts';
 
 export interface PredictOptions {
@@ -59,17 +61,14 @@ export class PredictionService {
         { fullDecode: false },
       );
     } catch (e) {
-      if (!(e instanceof UnsupportedImageError)) throw e;
-      if (e.reason === 'dimensions') throw badRequest('BadRequestImageDimensions', e.message);
-      throw badRequest('BadRequestImageFormat', e.message);
+      throw imageRequestError(e) ?? e;
     }
     const model = await this.iterations.model(iteration);
     let probabilities: Awaited<ReturnType<ClassifierEngine['predict']>>;
     try {
       probabilities = await this.engine.predict(model, await decodableBytes(bytes));
     } catch (e) {
-      if (e instanceof UndecodableImageError) throw badRequest('BadRequestImageFormat', e.message);
-      throw e;
+      throw imageRequestError(e) ?? e;
     }
     const byId = new Map(iteration.tags.map((t) => [t.id, t]));
     const record: PredictionRecord = {
@@ -88,6 +87,7 @@ export class PredictionService {
           tagName: byId.get(p.tagId)!.name,
           tagType: byId.get(p.tagId)!.type,
           probability: p.probability,
+          ...(p.boundingBox ? { boundingBox: p.boundingBox } : {}),
         }))
         .sort((a, b) => b.probability - a.probability),
     };
@@ -99,12 +99,27 @@ export class PredictionService {
     return record;
   }
 
-  /** The prediction API's lookup: a project's iteration by the name it was published under. */
-  async published(projectId: string, publishedName: string): Promise<IterationRecord> {
+  /**
+   * The prediction API's lookup: a project's iteration by the name it was published under, checked against the
+   * kind of call (classify or detect) since a classifier cannot detect nor a detector classify.
+   */
+  async published(
+    projectId: string,
+    publishedName: string,
+    kind?: 'Classification' | 'ObjectDetection',
+  ): Promise<IterationRecord> {
     if (!(await this.storage.projects.get(projectId))) throw projectNotFound(projectId);
     const it = await this.storage.iterations.findPublished(projectId, publishedName);
     if (!it)
       throw notFound('NotFoundIteration', `No iteration is published as '${publishedName}' in project ${projectId}.`);
+    const type = it.domainId ? findDomain(it.domainId)?.type : undefined;
+    if (kind && type && type !== kind)
+      throw badRequest(
+        'BadRequestNotSupported',
+        kind === 'ObjectDetection'
+          ? 'This iteration is a classifier: use the classify calls.'
+          : 'This iteration is an object detector: use the detect calls.',
+      );
     return it;
   }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Semaphore } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
 import { type FetchPolicy, fetchImageUrl, UrlFetchError } from '../net/fetch-image-url.ts';
 import type { ImageRecord, ProjectRecord, ProjectSettingsRecord, Storage, TagType } from '../storage/types.ts';
-import { ApiError, badRequest } from './errors.ts';
-import type { ImageCandidate, ImageService } from './images.ts';
+import { ApiError, badRequest, tooBusy } from './errors.ts';
+import type { ImageService } from './images.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
 import type { TagService } from './tags.ts';
@@ -30,6 +31,8 @@ const BUNDLE_VERSION = 1;
 /** A bundle lists every image with its links: ~0.5 kB each, so this covers Azure's 100,000-image projects. */
 const BUNDLE_MAX_BYTES = 128 * 1024 * 1024;
 const FETCH_CONCURRENCY = 8;
+/** Imports in progress at once (bundle read or images still coming in); ImportProject answers 429 past it. */
+export const MAX_CONCURRENT_IMPORTS = 2;
 
 export interface ExportBundle {
   format: typeof BUNDLE_FORMAT;
@@ -93,6 +96,7 @@ export function decodeImportToken(token: string): string | undefined {
 export class ProjectTransferService {
   private readonly running = new Set<Promise<void>>();
   private closing = false;
+  private readonly importSlots = new Semaphore(MAX_CONCURRENT_IMPORTS);
 
   constructor(private readonly d: TransferDeps) {}
 
@@ -147,6 +151,23 @@ export class ProjectTransferService {
   async import(token: string, name: string | undefined): Promise<ProjectRecord> {
     const url = decodeImportToken(token);
     if (!url) throw invalidToken('The token was not issued by ExportProject.');
+    // Each import holds its bundle (up to 128 MB) until its last image is in: a few at a time, the rest told to retry.
+    const release = this.importSlots.tryAcquire();
+    if (!release) throw tooBusy(`At most ${MAX_CONCURRENT_IMPORTS} project imports run at once.`, 10);
+    try {
+      const { project, job } = await this.startImport(url, name);
+      job.finally(release);
+      return project;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async startImport(
+    url: string,
+    name: string | undefined,
+  ): Promise<{ project: ProjectRecord; job: Promise<void> }> {
     let raw: Buffer;
     try {
       raw = await fetchImageUrl(url, { ...this.d.fetchPolicy, maxBytes: BUNDLE_MAX_BYTES });
@@ -173,7 +194,7 @@ export class ProjectTransferService {
       .catch((e) => this.d.logger.error('project import crashed', { projectId: project.id, error: String(e) }))
       .finally(() => this.running.delete(job));
     this.running.add(job);
-    return project;
+    return { project, job };
   }
 
   /** Imports cut short by a previous process cannot resume (the job lived in memory): mark them Failed. */
@@ -226,9 +247,18 @@ export class ProjectTransferService {
           failed++;
           break;
         }
-        const candidates = await mapLimited(batch, FETCH_CONCURRENCY, (image) => this.candidate(image, tagIds));
+        const tagId = (name: string) => tagIds.get(name.toLowerCase())!;
         try {
-          const result = await this.d.images.create(projectId, candidates, { metadata: batch[0]!.metadata });
+          const result = await this.d.images.createFromUrls(
+            projectId,
+            batch.map((image) => ({
+              url: image.url,
+              tagIds: image.tags.map(tagId),
+              regions: image.regions.map((r) => ({ ...r, tagId: tagId(r.tag) })),
+            })),
+            { metadata: batch[0]!.metadata },
+            { policy: this.d.fetchPolicy, concurrency: FETCH_CONCURRENCY },
+          );
           const bad = result.images.filter((o) => o.status !== 'OK' && o.status !== 'OKDuplicate');
           if (bad.length) log('images not imported', { statuses: bad.map((o) => o.status) });
           failed += bad.length;
@@ -253,35 +283,19 @@ export class ProjectTransferService {
         lastModified: new Date(),
       });
   }
-
-  private async candidate(image: BundleImage, tagIds: Map<string, string>): Promise<ImageCandidate> {
-    const tagId = (name: string) => tagIds.get(name.toLowerCase())!;
-    const base = {
-      sourceUrl: image.url,
-      tagIds: image.tags.map(tagId),
-      regions: image.regions.map((r) => ({ ...r, tagId: tagId(r.tag) })),
-    };
-    try {
-      return { ...base, bytes: await fetchImageUrl(image.url, this.d.fetchPolicy) };
-    } catch (e) {
-      if (!(e instanceof UrlFetchError)) throw e;
-      return { ...base, failure: e.reason === 'too-large' ? 'ErrorImageSize' : 'ErrorSource' };
-    }
-  }
 }
 
 const invalidToken = (why: string) => badRequest('BadRequestInvalidImportToken', why);
 
 function explainFetchFailure(e: UrlFetchError): string {
   switch (e.reason) {
-    case 'forbidden':
-      return `The export token points to a private or loopback address, which this server does not fetch from; start it with --allow-private-urls (CVKIT_ALLOW_PRIVATE_URLS=1) to import from such a server. ${e.message}`;
     case 'status':
       return `The export token is invalid or has expired (the exporting server refused it): ${e.message}`;
     case 'too-large':
       return 'The export is larger than this server reads.';
     default:
-      return `The exporting server could not be read: ${e.message}`;
+      // One text for unresolvable, private and refusing hosts alike (see UNUSABLE_URL_MESSAGE).
+      return `The exporting server could not be read: ${e.message} (Servers on private or loopback addresses are read only when this server runs with --allow-private-urls.)`;
   }
 }
 
@@ -299,19 +313,6 @@ function* batches(images: BundleImage[], size: number): Generator<BundleImage[]>
     current.push(image);
   }
   if (current.length) yield current;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

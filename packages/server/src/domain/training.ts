@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { decodableBytes } from '../imaging/inspect-image.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging.ts';
-import type { ClassifierEngine } from '../ml/classifier-engine.ts';
+import type { ClassifierEngine, RegionBox } from '../ml/classifier-engine.ts';
 import type { IterationRecord, ProjectRecord, Storage, TagRecord } from '../storage/types.ts';
 import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { ProjectService } from './projects.ts';
+import type { JobEvents } from './webhooks.ts';
 
 export interface TrainOptions {
   trainingType?: 'Regular' | 'Advanced' | undefined;
@@ -33,16 +34,14 @@ export class TrainingService {
     private readonly queue: JobQueue,
     private readonly limits: Limits,
     private readonly logger: Logger,
+    private readonly events?: JobEvents,
   ) {}
 
   async train(projectId: string, o: TrainOptions): Promise<IterationRecord> {
     const project = await this.projects.get(projectId);
     const domain = findDomain(project.settings.domainId);
-    if (domain?.type !== 'Classification')
-      throw badRequest(
-        'BadRequestNotSupported',
-        'This server trains classification projects only; object detection is not supported yet.',
-      );
+    if (!domain) throw badRequest('BadRequestProjectUnknownDomain', 'The project has no known domain.');
+    const detection = domain.type === 'ObjectDetection';
     // Length first: the pattern backtracks quadratically on long hostile input (RFC 5321 caps addresses at 254).
     const email = o.notificationEmailAddress;
     if (email && (email.length > 254 || !EMAIL.test(email)))
@@ -56,7 +55,9 @@ export class TrainingService {
         `A project keeps at most ${this.limits.iterationsPerProject} iterations; delete one to train again.`,
       );
 
-    const { tags, images } = await this.trainingSet(project, o.selectedTags);
+    const { tags, images } = detection
+      ? await this.detectionSet(project, o.selectedTags)
+      : await this.trainingSet(project, o.selectedTags);
     const latest = iterations.filter((i) => i.status === 'Completed').at(-1);
     const sameTags =
       latest &&
@@ -130,15 +131,57 @@ export class TrainingService {
     return stuck.length;
   }
 
+  private async selectedTags(project: ProjectRecord, selected: string[] | undefined): Promise<TagRecord[]> {
+    const tags: TagRecord[] = await this.storage.tags.list(project.id);
+    if (!selected?.length) return tags;
+    const wanted = new Set(selected.map((s) => s.toLowerCase()));
+    const known = new Set(tags.map((t) => t.id));
+    const missing = [...wanted].find((id) => !known.has(id));
+    if (missing) throw badRequest('BadRequestTrainingValidationFailed', `Selected tag ${missing} does not exist.`);
+    return tags.filter((t) => wanted.has(t.id) || t.type === 'Negative');
+  }
+
+  /**
+   * Object detection trains on regions: every image with a region of a trained tag, each tag on at least
+   * `minImagesPerDetectionTag` images. A detector has no Negative tag (Azure refuses one at training).
+   */
+  private async detectionSet(project: ProjectRecord, selected: string[] | undefined) {
+    const tags = await this.selectedTags(project, selected);
+    const negative = new Set(tags.filter((t) => t.type === 'Negative').map((t) => t.id));
+    const all = await this.storage.images.query(project.id, { taggingStatus: 'All', orderBy: 'Oldest' });
+    if (all.some((i) => i.tags.some((t) => negative.has(t.tagId)) || i.regions.some((r) => negative.has(r.tagId))))
+      throw badRequest(
+        'BadRequestDetectionTrainingNotAllowNegativeTag',
+        'Object detection projects cannot train with the Negative tag; remove it from the images.',
+      );
+    const tagIds = new Set(tags.filter((t) => t.type !== 'Negative').map((t) => t.id));
+    const images = all
+      .map((i) => ({
+        id: i.id,
+        contentHash: i.contentHash,
+        regions: i.regions
+          .filter((r) => tagIds.has(r.tagId))
+          .map((r) => ({ tagId: r.tagId, left: r.left, top: r.top, width: r.width, height: r.height })),
+      }))
+      .filter((i) => i.regions.length)
+      .map((i) => ({ ...i, tagIds: [...new Set(i.regions.map((r) => r.tagId))] }));
+    const counts = new Map<string, number>();
+    for (const i of images) for (const t of i.tagIds) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const used = tags.filter((t) => counts.has(t.id));
+    const min = this.limits.minImagesPerDetectionTag;
+    const thin = used.filter((t) => (counts.get(t.id) ?? 0) < min);
+    if (!used.length || thin.length)
+      throw badRequest(
+        'BadRequestDetectionTrainingValidationFailed',
+        used.length
+          ? `Not enough images for training: each tag needs regions on at least ${min} images; too few for: ${thin.map((t) => t.name).join(', ')}.`
+          : `Not enough images for training: tag at least ${min} images with regions.`,
+      );
+    return { tags: used, images };
+  }
+
   private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
-    let tags: TagRecord[] = await this.storage.tags.list(project.id);
-    if (selected?.length) {
-      const wanted = new Set(selected.map((s) => s.toLowerCase()));
-      const known = new Set(tags.map((t) => t.id));
-      const missing = [...wanted].find((id) => !known.has(id));
-      if (missing) throw badRequest('BadRequestTrainingValidationFailed', `Selected tag ${missing} does not exist.`);
-      tags = tags.filter((t) => wanted.has(t.id) || t.type === 'Negative');
-    }
+    const tags = await this.selectedTags(project, selected);
     const tagIds = new Set(tags.map((t) => t.id));
     const tagged = await this.storage.images.query(project.id, { taggingStatus: 'Tagged', orderBy: 'Oldest' });
     const images = tagged
@@ -169,10 +212,11 @@ export class TrainingService {
   private async run(
     project: ProjectRecord,
     iteration: IterationRecord,
-    images: { id: string; contentHash: string; tagIds: string[] }[],
+    images: { id: string; contentHash: string; tagIds: string[]; regions?: RegionBox[] }[],
   ): Promise<void> {
     const started = Date.now();
     const domain = findDomain(project.settings.domainId)!;
+    const detection = domain.type === 'ObjectDetection';
     let lastSaved = 0;
     // Progress writes run in order and are awaited before the final write, which must land last. A write that
     // fails, or finds the iteration gone (its project deleted), stops the training.
@@ -186,6 +230,7 @@ export class TrainingService {
     };
     try {
       const trained = await this.engine.train({
+        task: detection ? 'detection' : 'classification',
         backbone: domain.backbone,
         classificationType: project.settings.classificationType ?? 'Multilabel',
         trainingType: iteration.trainingType,
@@ -226,11 +271,13 @@ export class TrainingService {
         trainedAt: now,
         trainingTimeInMinutes: Math.max(1, Math.ceil((Date.now() - started) / 60_000)),
         domainId: domain.id,
-        classificationType: project.settings.classificationType,
+        classificationType: detection ? null : project.settings.classificationType,
         exportable: domain.exportable,
         // What this server can actually produce for the domain, not every platform Azure lists for it.
         exportableTo: domain.exportablePlatforms.filter(
-          (p) => EXPORT_PLATFORMS.includes(p) && p in this.engine.exportPlatforms,
+          (p) =>
+            EXPORT_PLATFORMS.includes(p) &&
+            p in (detection ? this.engine.detectionExportPlatforms : this.engine.exportPlatforms),
         ),
         modelKey,
         evaluationKey,
@@ -239,6 +286,7 @@ export class TrainingService {
         await blobCollector(this.storage).collect({ contentHashes: [], blobKeys: [modelKey, evaluationKey] });
         return;
       }
+      this.events?.trainingFinished(stored);
       this.logger.info('training completed', {
         projectId: project.id,
         iterationId: iteration.id,
@@ -253,11 +301,12 @@ export class TrainingService {
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
-      await this.storage.iterations.patch(project.id, iteration.id, {
+      const failed = await this.storage.iterations.patch(project.id, iteration.id, {
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: clientDetails(e),
       });
+      if (failed) this.events?.trainingFinished(failed);
     }
   }
 }

@@ -1,9 +1,8 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { readImageVariant, VARIANT_SIZE } from '../domain/artifacts.ts';
-import { renderVariant } from '../imaging/inspect-image.ts';
-import type { Storage } from '../storage/types.ts';
-import { sendError, sendJson } from './send.ts';
+import type { Downloads } from '../domain/artifacts.ts';
+import { linkRefused, notFound } from '../domain/errors.ts';
+import { sendJson } from './send.ts';
 import type { LinkSigner } from './signed-links.ts';
 
 /**
@@ -11,7 +10,7 @@ import type { LinkSigner } from './signed-links.ts';
  * Resized and thumbnail variants are rendered on first request and kept beside the original.
  */
 export function fileRoutes(
-  storage: Storage,
+  downloads: Downloads,
   signer: LinkSigner,
   opts: {
     /** The JSON bundle behind an ExportProject token, given the scheme and host the importer used. */
@@ -19,48 +18,42 @@ export function fileRoutes(
   } = {},
 ) {
   const router = express.Router();
-  router.get('/files/exports/:projectId/:exportId', async (req: Request, res: Response) => {
+  router.get('/files/exports/:projectId/:exportId', async (req: Request, res: Response, next: NextFunction) => {
     const { projectId, exportId } = req.params as Record<string, string>;
     if (!opts.exportBundle || !signer.verify(`exports/${projectId}/${exportId}`, str(req.query.se), str(req.query.sig)))
-      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
+      return next(linkRefused());
     sendJson(res, 200, await opts.exportBundle(projectId!, `${req.protocol}://${req.get('host')}`));
   });
-  router.get('/files/models/:projectId/:exportId', async (req: Request, res: Response) => {
+  router.get('/files/models/:projectId/:exportId', async (req: Request, res: Response, next: NextFunction) => {
     const { projectId, exportId } = req.params as Record<string, string>;
     if (!signer.verify(`models/${projectId}/${exportId}`, str(req.query.se), str(req.query.sig)))
-      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
-    const record = await storage.exports.get(projectId!, exportId!);
-    const bytes = record?.blobKey ? await storage.blobs.get(record.blobKey) : undefined;
-    if (!record || !bytes) return sendError(res, 404, 'NotFound', 'The export no longer exists.');
-    const name = `${record.iterationId.replace(/-/g, '')}.${record.platform}${record.flavor ? `.${record.flavor}` : ''}.zip`;
-    res.type('application/zip').setHeader('Content-Disposition', `attachment; filename="${name}"`);
-    res.end(bytes);
+      return next(linkRefused());
+    const archive = await downloads.exportArchive(projectId!, exportId!);
+    if (!archive) return next(notFound('NotFound', 'The export no longer exists.'));
+    res.type('application/zip').setHeader('Content-Disposition', `attachment; filename="${archive.fileName}"`);
+    res.end(archive.bytes);
   });
-  router.get('/files/predictions/:projectId/:predictionId/:variant', async (req: Request, res: Response) => {
-    const { projectId, predictionId, variant } = req.params as Record<string, string>;
-    if (!signer.verify(`predictions/${projectId}/${predictionId}/${variant}`, str(req.query.se), str(req.query.sig)))
-      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
-    const [prediction] = await storage.predictions.getMany(projectId!, [predictionId!]);
-    const original = prediction ? await storage.blobs.get(prediction.contentHash) : undefined;
-    if (!prediction || !original) return sendError(res, 404, 'NotFound', 'The prediction image no longer exists.');
-    if (variant === 'original') {
-      res.type('application/octet-stream').end(original);
-      return;
-    }
-    if (variant !== 'thumbnail') return sendError(res, 404, 'NotFound', 'Unknown variant.');
-    res.type('image/jpeg').end(await renderVariant(original, VARIANT_SIZE.thumbnail));
-  });
-  router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response) => {
+  router.get(
+    '/files/predictions/:projectId/:predictionId/:variant',
+    async (req: Request, res: Response, next: NextFunction) => {
+      const { projectId, predictionId, variant } = req.params as Record<string, string>;
+      if (!signer.verify(`predictions/${projectId}/${predictionId}/${variant}`, str(req.query.se), str(req.query.sig)))
+        return next(linkRefused());
+      if (variant !== 'original' && variant !== 'thumbnail') return next(notFound('NotFound', 'Unknown variant.'));
+      const file = await downloads.predictionImage(projectId!, predictionId!, variant);
+      if (!file) return next(notFound('NotFound', 'The prediction image no longer exists.'));
+      res.type(file.contentType).end(file.bytes);
+    },
+  );
+  router.get('/files/images/:projectId/:imageId/:variant', async (req: Request, res: Response, next: NextFunction) => {
     const { projectId, imageId, variant } = req.params as Record<string, string>;
     const path = `images/${projectId}/${imageId}/${variant}`;
-    if (!signer.verify(path, str(req.query.se), str(req.query.sig)))
-      return sendError(res, 403, 'Forbidden', 'The link is invalid or has expired.');
-    const [image] = await storage.images.getMany(projectId!, [imageId!]);
-    if (!image) return sendError(res, 404, 'NotFoundImage', 'The image no longer exists.');
+    if (!signer.verify(path, str(req.query.se), str(req.query.sig))) return next(linkRefused());
     if (variant !== 'original' && variant !== 'resized' && variant !== 'thumbnail')
-      return sendError(res, 404, 'NotFound', 'Unknown variant.');
-    const file = await readImageVariant(storage, image, variant);
-    if (!file) return sendError(res, 404, 'NotFoundImage', 'The image data is missing.');
+      return next(notFound('NotFound', 'Unknown variant.'));
+    const { image, file } = await downloads.imageFile(projectId!, imageId!, variant);
+    if (!image) return next(notFound('NotFoundImage', 'The image no longer exists.'));
+    if (!file) return next(notFound('NotFoundImage', 'The image data is missing.'));
     res.type(file.contentType).end(file.bytes);
   });
   return router;

@@ -1,11 +1,16 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import { ApiError, badRequest, notImplemented } from '../domain/errors.ts';
+import { badRequest, noSuchOperation, notImplemented } from '../domain/errors.ts';
+import type { ByteBudget } from '../jobs/semaphore.ts';
 import type { Logger } from '../logging.ts';
+import type { VersionRules } from './api-versions.ts';
+import { bodyProblemCode } from './body-problem-codes.ts';
 import type { HandlerContext } from './handler-types.ts';
 import { requireApiKey } from './middleware/api-key.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
-import { readJson, readUploads } from './middleware/read-body.ts';
+import { FRAMING_BYTES, readJson, readUploads, refuseContentEncoding } from './middleware/read-body.ts';
+import { type LargeJsonLimits, largeJsonBody } from './middleware/read-large-json.ts';
+import { admitUpload } from './middleware/upload-budget.ts';
 import { sendEmpty, sendJson } from './send.ts';
 import type { SpecOperation } from './spec-operations.ts';
 import { bodyProblem, jsonBodySchema, validateParams } from './validate-params.ts';
@@ -17,14 +22,20 @@ type AnyHandler = (
 export interface ApiMount {
   /** URL prefixes that serve this API, e.g. `/customvision/v3.3/training`; the caller mounts the router there. */
   prefixes: string[];
+  /** Rules for older versions served by the same handlers, by prefix in lower case (see api-versions.ts). */
+  versions?: Record<string, VersionRules>;
   operations: SpecOperation[];
   handlers: Record<string, unknown>;
   keyHeader: string;
   key: string;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
-  /** JSON body limit per operation id; `defaultJsonLimit` otherwise. */
-  jsonLimits?: Record<string, string>;
+  /** Operations whose JSON bodies carry images: streamed, long strings lifted out (readLargeJson); 1 MB for others. */
+  largeJson?: Record<string, LargeJsonLimits>;
+  /** Memory for request bodies that carry images, shared by both APIs; uploads past it are answered 429. */
+  uploadBudget?: ByteBudget;
+  /** Operations whose images are fetched from URLs, with the bytes they may hold (admitted against uploadBudget). */
+  urlBatches?: Record<string, number>;
   publicBaseUrl?: string;
   /** Token-bucket throttling per key (429 + Retry-After); none when undefined. */
   rateLimit?: { tps: number; burst?: number } | undefined;
@@ -40,6 +51,7 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
   const router = express.Router({ caseSensitive: false, strict: false });
   router.use(requireApiKey(m.keyHeader, m.key));
   if (m.rateLimit) router.use(rateLimit({ ...m.rateLimit, keyHeader: m.keyHeader }));
+  router.use(refuseContentEncoding);
   // Static segments before parameters, so `/projects/import` is never read as `/projects/{projectId}`.
   const ops = [...m.operations].sort((a, b) => paramCount(a.path) - paramCount(b.path));
   for (const op of ops) {
@@ -49,6 +61,9 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
     // Parameters are checked before the body is read, so a request with a bad id or enum costs no upload.
     const params = (req: Request, res: Response, next: NextFunction) => {
       try {
+        const rules = m.versions?.[req.baseUrl.toLowerCase()];
+        if (rules?.missing.has(op.operationId)) throw noSuchOperation();
+        res.locals.versionRules = rules;
         const query = new URL(req.originalUrl, 'http://x').searchParams;
         res.locals.params = validateParams(op, req.params as Record<string, string>, query);
         if (!handler) throw notImplemented(op.operationId);
@@ -68,6 +83,11 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
             throw badRequest('BadRequestRequiredParamIsNull', 'The request body is required.');
           if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
             throw badRequest('BadRequest', 'The request body must be a JSON object.');
+          // Checked against the contract before the handler runs, answered with the code Azure gives for the field.
+          const problem = req.body === undefined ? undefined : bodyProblem(jsonBodySchema(op), req.body);
+          const code = problem && bodyProblemCode(op.operationId, problem);
+          if (problem && code !== 'perEntry')
+            throw badRequest(code!, `The request body does not match the contract: ${problem.message}.`);
         }
         const result = await handler({
           params,
@@ -77,6 +97,11 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
           requestId: req.requestId,
           req,
         } as HandlerContext<unknown>);
+        const rules = res.locals.versionRules as VersionRules | undefined;
+        if (rules) {
+          result.status = rules.status(op.operationId, result.status);
+          if (result.body !== undefined) result.body = rules.reshape(op.operationId, result.body);
+        }
         if (result.bytes) {
           res
             .status(result.status)
@@ -85,19 +110,12 @@ export function mountApi(m: ApiMount): { prefixes: string[]; router: Router } {
         } else if ('body' in result) sendJson(res, result.status, result.body);
         else sendEmpty(res, result.status);
       } catch (e) {
-        // A handler that trips over a body of the wrong shape (a number where the contract has an array, a null
-        // entry) has found a client error, not a server fault: say what does not match. A conforming body that
-        // fails stays a 500, so real defects are not hidden.
-        const problem =
-          e instanceof ApiError || req.body === undefined ? undefined : bodyProblem(jsonBodySchema(op), req.body);
-        next(problem ? badRequest('BadRequest', `The request body does not match the contract: ${problem}.`) : e);
+        next(e);
       }
     });
   }
   // Unknown paths under the API answer Azure-style, after auth, rather than falling through to other routers.
-  router.use((_req: Request, _res: Response, next: NextFunction) =>
-    next(new ApiError(404, 'NotFound', 'No such operation.')),
-  );
+  router.use((_req: Request, _res: Response, next: NextFunction) => next(noSuchOperation()));
   return { prefixes: m.prefixes, router };
 }
 
@@ -106,8 +124,17 @@ function paramCount(path: string): number {
 }
 
 function bodyReaders(op: SpecOperation, m: ApiMount) {
-  if (op.bodyTypes.includes('multipart/form-data'))
-    return [readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles })];
-  if (op.bodyTypes.includes('application/json')) return [readJson(m.jsonLimits?.[op.operationId] ?? '1mb')];
+  const admit = (maxBytes: number, fixed?: number) =>
+    m.uploadBudget ? [admitUpload(m.uploadBudget, { maxBytes, fixed })] : [];
+  if (op.bodyTypes.includes('multipart/form-data')) {
+    return [
+      ...admit(m.uploadMaxFiles * m.uploadMaxBytes + FRAMING_BYTES),
+      readUploads({ maxBytes: m.uploadMaxBytes, maxFiles: m.uploadMaxFiles }),
+    ];
+  }
+  const large = m.largeJson?.[op.operationId];
+  if (large) return [...admit(large.maxBytes), largeJsonBody(large)];
+  const fetched = m.urlBatches?.[op.operationId];
+  if (op.bodyTypes.includes('application/json')) return [...(fetched ? admit(fetched, fetched) : []), readJson('1mb')];
   return [];
 }

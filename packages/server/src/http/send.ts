@@ -14,6 +14,9 @@ export function sendError(res: Response, status: number, code: string, message: 
     res.end();
     return;
   }
+  // Refused before its body was read (401, 429, a bad parameter, a size limit): close the connection after the answer
+  // rather than reading the rest of an upload no one will use.
+  if (res.req && !res.req.complete) res.setHeader('Connection', 'close');
   sendJson(res, status, { code, message });
 }
 

@@ -10,7 +10,10 @@ import {
 /** A hyphenated UUID in any case, as Azure accepts ids. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Each digit run can match in only one way (the fraction needs its dot), so a failed match costs linear time, and
+// values are refused past MAX_NUMBER_LENGTH before the pattern runs: no int32 or double needs more characters.
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+export const MAX_NUMBER_LENGTH = 64;
 /** Ranges of the contract's integer formats: ASP.NET refuses a value its parameter type cannot hold. */
 const INTEGER_RANGE: Record<string, [number, number]> = { int32: [-(2 ** 31), 2 ** 31 - 1] };
 /** Paging parameters Microsoft's swagger leaves unbounded below; a negative offset or count is never meaningful. */
@@ -65,7 +68,7 @@ function scalar(name: string, s: SpecSchema, raw: string): unknown {
     return raw.toLowerCase();
   }
   if (type === 'integer' || type === 'number') {
-    if (!(type === 'integer' ? INTEGER : NUMBER).test(raw))
+    if (raw.length > MAX_NUMBER_LENGTH || !(type === 'integer' ? INTEGER : NUMBER).test(raw))
       throw badRequest('BadRequest', `The parameter '${name}' must be a ${type}: '${clip(raw)}'.`);
     const n = Number(raw);
     const range = type === 'integer' && s.format ? INTEGER_RANGE[s.format] : undefined;
@@ -132,12 +135,18 @@ export function jsonBodySchema(op: SpecOperation): BodySchema | undefined {
   return bodySchemas.get(key);
 }
 
+export interface BodyProblem {
+  /** Where, e.g. `body.images[2].regions[0].left`. */
+  at: string;
+  message: string;
+}
+
 /**
  * The first place where a JSON value does not have the type the contract gives it (objects, arrays, strings,
  * numbers, booleans, null, uuid strings), as a short description, or undefined when it conforms. Properties the
  * contract does not list, and missing ones, are not problems (clients send partial models).
  */
-export function bodyProblem(schema: BodySchema | undefined, value: unknown, at = 'body'): string | undefined {
+export function bodyProblem(schema: BodySchema | undefined, value: unknown, at = 'body'): BodyProblem | undefined {
   if (!schema) return undefined;
   if (schema.anyOf) {
     const problems = schema.anyOf.map((s) => bodyProblem(s, value, at));
@@ -148,7 +157,7 @@ export function bodyProblem(schema: BodySchema | undefined, value: unknown, at =
     if (p) return p;
   }
   const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type];
-  if (value === null) return !types || types.includes('null') ? undefined : `${at} must not be null`;
+  if (value === null) return !types || types.includes('null') ? undefined : { at, message: `${at} must not be null` };
   if (!types) return undefined;
   const kind = Array.isArray(value) ? 'array' : typeof value;
   if (kind === 'array' && types.includes('array')) {
@@ -170,11 +179,11 @@ export function bodyProblem(schema: BodySchema | undefined, value: unknown, at =
     return undefined;
   }
   if (kind === 'string' && types.includes('string')) {
-    if (schema.format === 'uuid' && !UUID.test(value as string)) return `${at} must be a uuid`;
+    if (schema.format === 'uuid' && !UUID.test(value as string)) return { at, message: `${at} must be a uuid` };
     return undefined;
   }
   if (kind === 'number' && (types.includes('number') || (types.includes('integer') && Number.isInteger(value))))
     return undefined;
   if (kind === 'boolean' && types.includes('boolean')) return undefined;
-  return `${at} must be ${types.filter((t) => t !== 'null').join(' or ')}`;
+  return { at, message: `${at} must be ${types.filter((t) => t !== 'null').join(' or ')}` };
 }

@@ -106,7 +106,13 @@ export function wireIteration(it: IterationRecord): TrainingModels.Iteration {
 
 /** One prediction entry; v3.0 clients ignore tagType. */
 export function wirePredictions(p: PredictionRecord['predictions']) {
-  return p.map((x) => ({ probability: x.probability, tagId: x.tagId, tagName: x.tagName, tagType: x.tagType }));
+  return p.map((x) => ({
+    probability: x.probability,
+    tagId: x.tagId,
+    tagName: x.tagName,
+    ...(x.boundingBox ? { boundingBox: { ...x.boundingBox } } : {}),
+    tagType: x.tagType,
+  }));
 }
 
 export function wireImagePrediction(p: PredictionRecord): TrainingModels.ImagePrediction {

@@ -3,15 +3,72 @@
  * tools write: uncompressed 24- and 32-bit, 8-bit palettes, and 16/32-bit BI_BITFIELDS, bottom-up or top-down.
  * Returns RGB pixels for sharp's raw input.
  */
+import { ServerLibraryError } from '../errors.ts';
+
 export interface RawRgb {
   data: Buffer;
   width: number;
   height: number;
 }
 
-export class BmpError extends Error {}
+export class BmpError extends ServerLibraryError {}
+
+/** Everything needed to walk the pixels, read and checked from the headers alone. */
+interface BmpLayout {
+  width: number;
+  height: number;
+  topDown: boolean;
+  bpp: number;
+  masks: number[];
+  palette: number[][];
+  stride: number;
+  dataOffset: number;
+}
+
+/**
+ * Checks a BMP as far as decoding it would (headers, palette, that every row is present) without touching a pixel:
+ * the pixel walk cannot fail once this passes, so uploads are validated in constant time and only the renderings
+ * that need pixels pay for them (off the event loop, see bmp-pool.ts).
+ */
+export function checkBmp(bytes: Uint8Array): { width: number; height: number } {
+  const { width, height } = readLayout(bytes);
+  return { width, height };
+}
 
 export function decodeBmp(bytes: Uint8Array): RawRgb {
+  const { width, height, topDown, bpp, masks, palette, stride, dataOffset } = readLayout(bytes);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = Buffer.alloc(width * height * 3);
+  const channel = (v: number, mask: number) => {
+    if (!mask) return 0;
+    const shift = Math.log2(mask & -mask);
+    const max = mask >>> shift;
+    return Math.round((((v & mask) >>> shift) * 255) / max);
+  };
+  for (let y = 0; y < height; y++) {
+    const row = dataOffset + (topDown ? y : height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      let rgb: number[];
+      if (bpp === 24) rgb = [bytes[row + x * 3 + 2]!, bytes[row + x * 3 + 1]!, bytes[row + x * 3]!];
+      else if (bpp === 32 || bpp === 16) {
+        const v = bpp === 32 ? dv.getUint32(row + x * 4, true) : dv.getUint16(row + x * 2, true);
+        rgb = masks.map((m) => channel(v, m));
+      } else {
+        const bitsIndex = x * bpp;
+        const byte = bytes[row + (bitsIndex >> 3)]!;
+        const index = (byte >> (8 - bpp - (bitsIndex & 7))) & ((1 << bpp) - 1);
+        rgb = palette[index] ?? [0, 0, 0];
+      }
+      out[o] = rgb[0]!;
+      out[o + 1] = rgb[1]!;
+      out[o + 2] = rgb[2]!;
+    }
+  }
+  return { data: out, width, height };
+}
+
+function readLayout(bytes: Uint8Array): BmpLayout {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (n: number) => {
     if (bytes.length < n) throw new BmpError('Truncated BMP.');
@@ -47,32 +104,5 @@ export function decodeBmp(bytes: Uint8Array): RawRgb {
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) throw new BmpError(`BMP with ${bpp} bits per pixel is not supported.`);
   const stride = Math.ceil((width * bpp) / 32) * 4;
   need(dataOffset + stride * height);
-  const out = Buffer.alloc(width * height * 3);
-  const channel = (v: number, mask: number) => {
-    if (!mask) return 0;
-    const shift = Math.log2(mask & -mask);
-    const max = mask >>> shift;
-    return Math.round((((v & mask) >>> shift) * 255) / max);
-  };
-  for (let y = 0; y < height; y++) {
-    const row = dataOffset + (topDown ? y : height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      let rgb: number[];
-      if (bpp === 24) rgb = [bytes[row + x * 3 + 2]!, bytes[row + x * 3 + 1]!, bytes[row + x * 3]!];
-      else if (bpp === 32 || bpp === 16) {
-        const v = bpp === 32 ? dv.getUint32(row + x * 4, true) : dv.getUint16(row + x * 2, true);
-        rgb = masks.map((m) => channel(v, m));
-      } else {
-        const bitsIndex = x * bpp;
-        const byte = bytes[row + (bitsIndex >> 3)]!;
-        const index = (byte >> (8 - bpp - (bitsIndex & 7))) & ((1 << bpp) - 1);
-        rgb = palette[index] ?? [0, 0, 0];
-      }
-      out[o] = rgb[0]!;
-      out[o + 1] = rgb[1]!;
-      out[o + 2] = rgb[2]!;
-    }
-  }
-  return { data: out, width, height };
+  return { width, height, topDown, bpp, masks, palette, stride, dataOffset };
 }

@@ -1,5 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { BmpError, decodeBmp } from './bmp.ts';
+import { ServerLibraryError } from '../errors.ts';
+import { BmpError, checkBmp } from './bmp.ts';
+import { decodeBmpOffThread } from './bmp-pool.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif';
 
@@ -10,7 +12,7 @@ export interface InspectedImage {
   height: number;
 }
 
-export class UnsupportedImageError extends Error {
+export class UnsupportedImageError extends ServerLibraryError {
   constructor(
     readonly reason: 'format' | 'dimensions' | 'corrupt',
     message: string,
@@ -46,7 +48,8 @@ export async function inspectImage(
   if (format === 'bmp') {
     const info = inspectBmp(bytes, limits);
     try {
-      decodeBmp(bytes);
+      // Headers, palette and the length of every row: all a decode could fail on, without walking the pixels.
+      checkBmp(bytes);
     } catch (e) {
       throw new UnsupportedImageError(e instanceof BmpError ? 'corrupt' : 'format', (e as Error).message);
     }
@@ -99,18 +102,18 @@ function inspectBmp(bytes: Uint8Array, limits: { maxSide: number; maxPixels: num
   return { format: 'bmp', width, height };
 }
 
-/** A sharp pipeline for any accepted format (BMP is decoded here, since libvips cannot). */
-export function openImage(bytes: Uint8Array): Sharp {
+/** A sharp pipeline for any accepted format (BMP is decoded on a worker thread, since libvips cannot read it). */
+export async function openImage(bytes: Uint8Array): Promise<Sharp> {
   if (sniffFormat(bytes) === 'bmp') {
-    const { data, width, height } = decodeBmp(bytes);
-    return sharp(data, { raw: { width, height, channels: 3 } });
+    const { data, width, height } = await decodeBmpOffThread(bytes);
+    return sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false });
   }
   return sharp(bytes).rotate();
 }
 
 /** A JPEG no larger than `size` on its longer side, oriented as the viewer expects. */
 export async function renderVariant(bytes: Uint8Array, size: number): Promise<Buffer> {
-  return openImage(bytes)
+  return (await openImage(bytes))
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: 85 })
     .toBuffer();
@@ -118,5 +121,7 @@ export async function renderVariant(bytes: Uint8Array, size: number): Promise<Bu
 
 /** PNG bytes for formats the ML layer cannot read directly (BMP); other formats pass through unchanged. */
 export async function decodableBytes(bytes: Uint8Array): Promise<Uint8Array> {
-  return sniffFormat(bytes) === 'bmp' ? openImage(bytes).png().toBuffer() : bytes;
+  if (sniffFormat(bytes) !== 'bmp') return bytes;
+  // Level 1: the PNG is decoded once more and dropped, so its size does not matter and deflate time does.
+  return (await openImage(bytes)).png({ compressionLevel: 1 }).toBuffer();
 }

@@ -3,13 +3,15 @@ import {
   BACKBONE_SPECS,
   type Backbone,
   classify,
+  type Detector,
   DOMAIN_BACKBONES,
   type EmbedRuntime,
   type EngineInfo,
   embedViews,
+  exportCoreMl,
   exportDocker,
   exportOnnx,
-  exportTfjs,
+  exportTensorFlow,
   getBackboneWithRuntime,
   type Head,
   HeadFormatError,
@@ -36,7 +38,10 @@ import {
   UndecodableImageError,
   UnsupportedExportError,
 } from './classifier-engine.ts';
+import { createDetectionEngine, DETECTION_EXPORTS } from './detection-engine.ts';
 import {
+  decodeStoredDetectionEvaluation,
+  decodeStoredDetector,
   decodeStoredEvaluation,
   decodeStoredModel,
   encodeStoredEvaluation,
@@ -123,31 +128,50 @@ export function createMlEngine(opts: {
     return out;
   }
 
-  const models = new Map<string, { head: Head; labels: string[] }>();
-  async function modelOf(modelBytes: Uint8Array): Promise<{ head: Head; labels: string[] }> {
+  type Decoded =
+    | { head: Head; labels: string[]; detector?: undefined }
+    | { detector: Detector; labels: string[]; head?: undefined };
+  const models = new Map<string, Decoded>();
+  // The domain hands out the same bytes object for the same stored model: skip hashing it again.
+  const byObject = new WeakMap<Uint8Array, Decoded>();
+  async function decodedOf(modelBytes: Uint8Array): Promise<Decoded> {
+    const known = byObject.get(modelBytes);
+    if (known) return known;
     // The whole content: two iterations of one project share their first kilobytes (tags, settings).
     const key = createHash('sha256').update(modelBytes).digest('hex');
     let model = models.get(key);
     if (!model) {
-      model = await decodeStoredModel(modelBytes, async () => (await backboneFor('compact')).backbone);
+      model =
+        decodeStoredDetector(modelBytes) ??
+        (await decodeStoredModel(modelBytes, async () => (await backboneFor('compact')).backbone));
       if (models.size > 32) models.clear();
       models.set(key, model);
     }
+    byObject.set(modelBytes, model);
     return model;
   }
+  async function modelOf(modelBytes: Uint8Array): Promise<{ head: Head; labels: string[] }> {
+    const model = await decodedOf(modelBytes);
+    if (!model.head) throw new UnsupportedExportError('Object detection models cannot be exported by this server yet.');
+    return model;
+  }
+  const detection = createDetectionEngine(opts);
 
   return {
     exportPlatforms: {
-      TensorFlow: [null, 'TensorFlowNormal'],
+      TensorFlow: [null, 'TensorFlowNormal', 'TensorFlowLite', 'TensorFlowLiteFloat16', 'TensorFlowJs'],
+      CoreML: [null, 'CoreMLFloat16'],
       ONNX: [null, 'ONNX12'],
       DockerFile: [null, 'Linux', 'ARM'],
     },
+    detectionExportPlatforms: DETECTION_EXPORTS,
 
     async describe() {
       return describeRuntime(await startEngine(), backboneFor);
     },
 
     async train(job) {
+      if (job.task === 'detection') return detection.train(job);
       const { backbone } = await backboneFor(job.backbone);
       const views = trainingViews(job.trainingType, job.augment);
       const distinct = new Set(job.images.map((i) => i.contentHash)).size;
@@ -191,7 +215,9 @@ export function createMlEngine(opts: {
     },
 
     async predict(modelBytes, image): Promise<TagProbability[]> {
-      const { head } = await modelOf(modelBytes);
+      const decoded = await decodedOf(modelBytes);
+      if (decoded.detector) return detection.predict(decoded.detector, image);
+      const { head } = decoded;
       const { backbone } = await backboneFor(head.backbone.id);
       try {
         return await classify(head, backbone, image);
@@ -203,6 +229,8 @@ export function createMlEngine(opts: {
     },
 
     async exportModel(modelBytes, target: ExportTarget) {
+      const decoded = await decodedOf(modelBytes);
+      if (decoded.detector) return detection.exportModel(decoded.detector, decoded.labels, target);
       const { head, labels } = await modelOf(modelBytes);
       const spec = BACKBONE_SPECS[head.backbone.id];
       const tap = spec?.taps.length === 1 ? spec.taps[0] : undefined;
@@ -223,8 +251,9 @@ export function createMlEngine(opts: {
           head: linearHeadFromTrained(head, labels),
           iterationId: target.iterationId,
         };
-        if (target.platform === 'TensorFlow' && (target.flavor === null || target.flavor === 'TensorFlowNormal'))
-          return await exportTfjs(source);
+        if (target.platform === 'TensorFlow' && target.flavor !== 'TensorFlowSavedModel')
+          return await exportTensorFlow({ ...source, flavor: target.flavor });
+        if (target.platform === 'CoreML') return await exportCoreMl({ ...source, flavor: target.flavor });
         if (target.platform === 'DockerFile' && target.flavor !== 'Windows')
           return await exportDocker({ ...source, flavor: target.flavor === 'ARM' ? 'ARM' : 'Linux' });
         if (target.platform === 'ONNX' && target.flavor !== 'ONNX10')
@@ -239,7 +268,14 @@ export function createMlEngine(opts: {
       );
     },
 
-    async performance(evaluationBytes, threshold): Promise<EvaluationReport> {
+    async proposeRegions(modelBytes, image) {
+      const decoded = await decodedOf(modelBytes);
+      return decoded.detector ? detection.proposeRegions(decoded.detector, image) : [];
+    },
+
+    async performance(evaluationBytes, threshold, overlapThreshold): Promise<EvaluationReport> {
+      const detections = decodeStoredDetectionEvaluation(evaluationBytes);
+      if (detections) return detection.performance(detections, threshold, overlapThreshold);
       const { imageIds, data } = decodeStoredEvaluation(evaluationBytes);
       const metrics = metricsAt(data, threshold);
       return {

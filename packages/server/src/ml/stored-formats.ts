@@ -1,4 +1,14 @@
-import { type Backbone, deserializeHead, type EvaluationData, type Head, serializeHead } from '@cvkit/ml';
+import {
+  type Backbone,
+  type DetectionEvaluation,
+  type Detector,
+  deserializeDetector,
+  deserializeHead,
+  type EvaluationData,
+  type Head,
+  serializeDetector,
+  serializeHead,
+} from '@cvkit/ml';
 
 /**
  * How the engine stores an iteration's model and evaluation (JSON in the blob store), and how it reads what an
@@ -117,4 +127,52 @@ export function decodeStoredEvaluation(bytes: Uint8Array): { imageIds: string[];
       probabilities: legacy.images.map((i) => i.probabilities),
     },
   };
+}
+
+/** An object-detection iteration's model: the detector (`serializeDetector` text) and its labels. */
+interface StoredDetector {
+  format: 'cvkit-server-detector';
+  formatVersion: 1;
+  labels: string[];
+  detector: string;
+}
+
+export function encodeStoredDetector(detector: Detector, labels: string[]): Buffer {
+  const stored: StoredDetector = {
+    format: 'cvkit-server-detector',
+    formatVersion: 1,
+    labels,
+    detector: serializeDetector(detector),
+  };
+  return Buffer.from(JSON.stringify(stored));
+}
+
+/** The detector in a stored model, or undefined when the model is a classifier's. */
+export function decodeStoredDetector(bytes: Uint8Array): { detector: Detector; labels: string[] } | undefined {
+  const stored = JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredDetector | { format?: unknown };
+  if (stored.format !== 'cvkit-server-detector') return undefined;
+  const d = stored as StoredDetector;
+  return { detector: deserializeDetector(d.detector), labels: d.labels };
+}
+
+/** An object-detection iteration's evaluation: out-of-fold detections and truth per evaluated image. */
+interface StoredDetectionEvaluation {
+  format: 'cvkit-detection-evaluation';
+  formatVersion: 1;
+  imageIds: string[];
+  data: DetectionEvaluation;
+}
+
+export function encodeStoredDetectionEvaluation(imageIds: string[], data: DetectionEvaluation): Buffer {
+  const stored: StoredDetectionEvaluation = { format: 'cvkit-detection-evaluation', formatVersion: 1, imageIds, data };
+  return Buffer.from(JSON.stringify(stored));
+}
+
+export function decodeStoredDetectionEvaluation(
+  bytes: Uint8Array,
+): { imageIds: string[]; data: DetectionEvaluation } | undefined {
+  const stored = JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredDetectionEvaluation | { format?: unknown };
+  if (stored.format !== 'cvkit-detection-evaluation') return undefined;
+  const d = stored as StoredDetectionEvaluation;
+  return { imageIds: d.imageIds, data: d.data };
 }

@@ -20,12 +20,18 @@ for (const [net, prefix] of [
 ] as const)
   denied.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d (which covers both).
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Deprecated site-local: still routed inside some networks.
+  ['fec0::', 10],
   ['ff00::', 8],
+  // NAT64, well-known and local-use prefixes: they carry an IPv4 address a gateway connects to.
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  // 6to4: an IPv4 address in bits 16-48, relayed to it.
+  ['2002::', 16],
 ] as const)
   denied.addSubnet(net, prefix, 'ipv6');
 

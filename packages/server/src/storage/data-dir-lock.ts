@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ServerLibraryError } from '../errors.ts';
 
 /** Who holds a data directory, as written beside the lock for the message a second server prints. */
 export interface LockOwner {
@@ -10,7 +11,7 @@ export interface LockOwner {
   startedAt: string;
 }
 
-export class DataDirLockedError extends Error {
+export class DataDirLockedError extends ServerLibraryError {
   constructor(
     readonly dataDir: string,
     readonly owner: LockOwner | undefined,

@@ -192,8 +192,14 @@ export interface PredictionRecord {
   width: number;
   height: number;
   application: string | null;
-  /** Sorted by probability, highest first. */
-  predictions: { tagId: string; tagName: string; tagType: TagType; probability: number }[];
+  /** Sorted by probability, highest first. Detection's carry their box (normalised to the image). */
+  predictions: {
+    tagId: string;
+    tagName: string;
+    tagType: TagType;
+    probability: number;
+    boundingBox?: { left: number; top: number; width: number; height: number };
+  }[];
 }
 
 export interface PredictionQuery {

@@ -100,9 +100,10 @@ describe('deleting frees what nothing refers to any more', () => {
     expect(featureRows()).toBeGreaterThan(0);
 
     await h.images.delete(b.project.id, { allImages: true });
-    // Only the stored prediction refers to it now: the bytes stay, renderings and features go.
+    // Only the stored prediction refers to it now: the bytes and renderings (its links show them too) stay, the
+    // features (training's) go.
     expect(await h.storage.blobs.has(hash)).toBe(true);
-    expect(await h.storage.blobs.has(`${hash}.t`)).toBe(false);
+    expect(await h.storage.blobs.has(`${hash}.t`)).toBe(true);
     expect(featureRows()).toBe(0);
 
     const stored = await h.predictions.query(a.project.id, {});
@@ -111,6 +112,7 @@ describe('deleting frees what nothing refers to any more', () => {
       stored.results.filter((p) => p.contentHash === hash).map((p) => p.id),
     );
     expect(await h.storage.blobs.has(hash)).toBe(false);
+    expect(await h.storage.blobs.has(`${hash}.t`)).toBe(false);
   });
 
   it('deleting an iteration frees its model, evaluation, export zip and its stored predictions’ images', async () => {

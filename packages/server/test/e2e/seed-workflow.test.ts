@@ -5,17 +5,15 @@
  */
 import { PredictionClient, TrainingClient } from '@cvkit/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetImages, haveDataset } from '../helpers/datasets.ts';
+import { datasetImages } from '../helpers/datasets.ts';
 import { PREDICTION_KEY, startTestServer, type TestServer, TRAINING_KEY } from '../helpers/test-server.ts';
 
-const enabled = haveDataset('azure-cv-trees');
-
-describe.skipIf(!enabled)('seed workflow on azure-cv-trees with the real engine', () => {
+describe('seed workflow on azure-cv-trees with the real engine', () => {
   let s: TestServer;
   let trainer: TrainingClient;
   let predictor: PredictionClient;
-  const train = enabled ? datasetImages('azure-cv-trees', 'train') : new Map();
-  const test = enabled ? datasetImages('azure-cv-trees', 'test') : new Map();
+  const train = datasetImages('azure-cv-trees', 'train');
+  const test = datasetImages('azure-cv-trees', 'test');
 
   beforeAll(async () => {
     s = await startTestServer({}, { engine: 'real' });

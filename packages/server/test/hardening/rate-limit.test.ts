@@ -2,6 +2,7 @@ import { TrainingClient } from '@cvkit/sdk';
 import type { NextFunction, Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromArgs, defaultConfig } from '../../src/config.ts';
+import { ApiError } from '../../src/domain/errors.ts';
 import { rateLimit } from '../../src/http/middleware/rate-limit.ts';
 import { json, PREDICTION_KEY, startTestServer, type TestServer, TRAINING_KEY } from '../helpers/test-server.ts';
 
@@ -31,8 +32,14 @@ function harness(tps: number, burst?: number) {
     mw(
       { get: () => key } as unknown as Request,
       res as unknown as Response,
-      (() => {
-        passed = true;
+      ((err?: unknown) => {
+        if (err === undefined) passed = true;
+        // A refusal goes to the server's one error handler, which answers with the ApiError's status, code and wait.
+        else if (err instanceof ApiError) {
+          status = err.status;
+          if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+          body = JSON.stringify({ code: err.code, message: err.message });
+        }
       }) as NextFunction,
     );
     return { passed, status, headers, body: body ? JSON.parse(body) : undefined };

@@ -4,20 +4,14 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-/** `../shared/datasets` beside the repository, or CVKIT_SHARED_DIR/datasets. */
-export const datasetsDir = resolve(process.env.CVKIT_SHARED_DIR ?? join(repoRoot, '../shared'), 'datasets');
+/** The sample data sets the repository ships. */
+export const datasetsDir = join(repoRoot, 'data', 'datasets');
 
-export function haveDataset(name: string): boolean {
-  const ok = existsSync(join(datasetsDir, name, 'train'));
-  if (!ok) console.warn(`dataset ${name} not found under ${datasetsDir}; skipping the tests that need it`);
-  return ok;
-}
-
-/** Images of one split, by tag (sub-folder name), sorted by file name. */
+/** Images of one split, by tag (sub-folder name), sorted by file name. A missing data set is an error, not a skip. */
 export function datasetImages(name: string, split: 'train' | 'test'): Map<string, { file: string; bytes: Buffer }[]> {
   const dir = join(datasetsDir, name, split);
+  if (!existsSync(dir)) throw new Error(`data set split ${dir} is missing from the repository`);
   const out = new Map<string, { file: string; bytes: Buffer }[]>();
-  if (!existsSync(dir)) return out;
   for (const tag of readdirSync(dir).sort()) {
     const files = readdirSync(join(dir, tag))
       .filter((f) => /\.(jpe?g|png|bmp|gif)$/i.test(f))

@@ -24,7 +24,8 @@ export function fakeEngine(
 ): ClassifierEngine & { trained: number } {
   const engine = {
     trained: 0,
-    exportPlatforms: { TensorFlow: [null] },
+    exportPlatforms: { TensorFlow: [null, 'TensorFlowJs'] },
+    detectionExportPlatforms: {},
     async describe() {
       return { backend: 'fake' };
     },
@@ -81,6 +82,9 @@ export function fakeEngine(
         throw new UndecodableImageError(e.message);
       });
       return score(m.centroids, colour);
+    },
+    async proposeRegions() {
+      return [];
     },
     async performance(evaluation: Uint8Array, threshold: number): Promise<EvaluationReport> {
       const e = JSON.parse(Buffer.from(evaluation).toString()) as {

@@ -207,7 +207,7 @@ function appendBackboneFeatures(
 }
 
 /** The converted graph up to each of `nodes` (shared layers converted once), unpooled. */
-function appendBackboneTaps(
+export function appendBackboneTaps(
   b: OnnxGraphBuilder,
   backbone: TfjsGraphBackbone,
   nchwInput: string,

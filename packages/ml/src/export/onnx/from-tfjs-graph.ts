@@ -14,6 +14,7 @@
  */
 import { InvalidBackboneError, UnsupportedOpError } from '../errors.ts';
 import { NodeAttrs, parseInputRef, type TfjsGraphDef, type TfjsNodeDef } from '../tfjs/graph-def.ts';
+import { convertInPostOrder } from '../tfjs/walk.ts';
 import { type DecodedWeight, decodeWeight, elementCount, type StoredWeight } from '../tfjs/weights.ts';
 import type { OnnxGraphBuilder } from './graph-builder.ts';
 import { depthwiseToGroupedOihw, hwioToOihw, NHWC_TO_NCHW, type TfPadding, tfPads, transpose } from './layout.ts';
@@ -102,34 +103,7 @@ class TfjsToOnnx {
 
   /** Converts `name` after its inputs (iterative post-order DFS: graphs can be deep). */
   convert(name: string): Value {
-    const stack: { name: string; expanded: boolean }[] = [{ name, expanded: false }];
-    const onPath = new Set<string>();
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (this.values.has(top.name)) {
-        stack.pop();
-        continue;
-      }
-      const node = this.nodesByName.get(top.name);
-      if (!node) throw new InvalidBackboneError(`graph has no node '${top.name}'`);
-      if (!top.expanded) {
-        top.expanded = true;
-        onPath.add(top.name);
-        // Placeholders are fed by the caller; their inputs (none) are irrelevant.
-        if (node.op === 'Placeholder') continue;
-        for (const input of node.input ?? []) {
-          const ref = parseInputRef(input);
-          if (ref.control) continue;
-          if (onPath.has(ref.node)) throw new InvalidBackboneError(`graph has a cycle through '${ref.node}'`);
-          if (!this.values.has(ref.node)) stack.push({ name: ref.node, expanded: false });
-        }
-        continue;
-      }
-      stack.pop();
-      onPath.delete(top.name);
-      this.values.set(top.name, this.convertNode(node));
-    }
-    return this.values.get(name)!;
+    return convertInPostOrder(this.nodesByName, name, this.values, (node) => this.convertNode(node));
   }
 
   private dataInputs(node: TfjsNodeDef): Value[] {

@@ -78,7 +78,7 @@ export function indexWeights(
 }
 
 /** IEEE 754 half → single, the same bit manipulation result as tfjs's float16 decoder. */
-function float16ToFloat32(bits: number): number {
+export function float16ToFloat32(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >> 10) & 0x1f;
   const mantissa = bits & 0x3ff;

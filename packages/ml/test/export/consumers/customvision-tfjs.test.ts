@@ -26,7 +26,7 @@ import {
   syntheticImages,
 } from '../helpers/fixtures.ts';
 import { type RunnerImage, type RunnerOutput, runCustomVisionTfjs, serveExports } from './customvision-tfjs.ts';
-import { argmax, type Dataset, loadDatasets, trainServerHead } from './dataset-heads.ts';
+import { argmax, loadDatasets, trainServerHead } from './dataset-heads.ts';
 
 const EXACT_TOLERANCE = 1e-3;
 const AGREEMENT_TOLERANCE = 0.02;
@@ -89,7 +89,7 @@ beforeAll(async () => {
   // (2) Heads trained on each data set, and the photos as RGBA pixels with EXIF applied, as a
   // browser's <img> hands them to tf.browser.fromPixels.
   const photoJobs: { dataset: string; images: RunnerImage[] }[] = [];
-  for (const dataset of 'datasets' in DATASETS ? DATASETS.datasets : ([] as Dataset[])) {
+  for (const dataset of DATASETS.datasets) {
     const head = await trainServerHead(reference, dataset);
     exports[dataset.name] = await exportTfjs({ backbone, head });
     const cases: Case[] = [];
@@ -110,7 +110,6 @@ beforeAll(async () => {
     photoJobs.push({ dataset: dataset.name, images });
   }
   reference.dispose();
-  if ('missing' in DATASETS) console.warn(`${DATASETS.missing}: the photo test is skipped`);
 
   const served = await serveExports(exports);
   try {
@@ -156,26 +155,23 @@ describe('@microsoft/customvision-tfjs 1.3.0 loading a cvkit TF.js export (its o
     );
   });
 
-  it.skipIf('missing' in DATASETS)(
-    'with its own preprocessing on held-out photos (trained heads): the server’s top tag and |Δp| ≤ 0.02 on every photo, near ties included',
-    () => {
-      let photos = 0;
-      [...photoCases.entries()].forEach(([dataset, { head, cases }], j) => {
-        const results = output.jobs[j + 1]!.results;
-        let worst = 0;
-        cases.forEach((c, i) => {
-          const got = results[i]!.probabilities;
-          const diff = maxAbsDiff(got, c.expected);
-          const note = `${c.name}: server ${head.labels[argmax(c.expected)]} ${Math.max(...c.expected).toFixed(3)}, customvision-tfjs ${head.labels[argmax(got)]} ${Math.max(...got).toFixed(3)}, |Δp| ${diff.toExponential(2)}`;
-          expect(argmax(got), note).toBe(argmax(c.expected));
-          expect(diff, note).toBeLessThanOrEqual(AGREEMENT_TOLERANCE);
-          worst = Math.max(worst, diff);
-          photos++;
-          if (Math.max(...c.expected) < NEAR_TIE) measured.push(`${dataset} ${note} (near tie)`);
-        });
-        measured.push(`${dataset}, its own preprocessing: max |Δp| = ${worst.toExponential(2)}`);
+  it('with its own preprocessing on held-out photos (trained heads): the server’s top tag and |Δp| ≤ 0.02 on every photo, near ties included', () => {
+    let photos = 0;
+    [...photoCases.entries()].forEach(([dataset, { head, cases }], j) => {
+      const results = output.jobs[j + 1]!.results;
+      let worst = 0;
+      cases.forEach((c, i) => {
+        const got = results[i]!.probabilities;
+        const diff = maxAbsDiff(got, c.expected);
+        const note = `${c.name}: server ${head.labels[argmax(c.expected)]} ${Math.max(...c.expected).toFixed(3)}, customvision-tfjs ${head.labels[argmax(got)]} ${Math.max(...got).toFixed(3)}, |Δp| ${diff.toExponential(2)}`;
+        expect(argmax(got), note).toBe(argmax(c.expected));
+        expect(diff, note).toBeLessThanOrEqual(AGREEMENT_TOLERANCE);
+        worst = Math.max(worst, diff);
+        photos++;
+        if (Math.max(...c.expected) < NEAR_TIE) measured.push(`${dataset} ${note} (near tie)`);
       });
-      expect(photos).toBe(Object.values(OWN_PREPROCESSING).flat().length);
-    },
-  );
+      measured.push(`${dataset}, its own preprocessing: max |Δp| = ${worst.toExponential(2)}`);
+    });
+    expect(photos).toBe(Object.values(OWN_PREPROCESSING).flat().length);
+  });
 });

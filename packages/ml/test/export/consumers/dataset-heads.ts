@@ -1,6 +1,6 @@
 /**
- * Real data for the consumer and Docker tests: the azure-cv-trees and ai102-fruit photos (found
- * under ../shared/datasets or $CVKIT_SHARED_DIR/datasets), split per tag into images a head is
+ * Real data for the consumer and Docker tests: the azure-cv-trees and ai102-fruit photos (the
+ * repository's data/datasets), split per tag into images a head is
  * trained on and held-out images the consumers are compared on, and a head trained on them by
  * the server's own trainer.
  *
@@ -18,7 +18,7 @@ import { type LinearHead, linearHeadFromTrained } from '../../../src/export/inde
 import { describePreprocessing, mirrorHorizontally } from '../../../src/preprocess/preprocess.ts';
 import type { TrainingImage } from '../../../src/training/problem.ts';
 import { trainHead } from '../../../src/training/train-head.ts';
-import { type InProcessClassifier, preprocess, sharedDir } from '../helpers/fixtures.ts';
+import { datasetsDir, type InProcessClassifier, preprocess } from '../helpers/fixtures.ts';
 
 export interface DatasetImage {
   /** Path relative to the data set folder, e.g. 'train/Hemlock/hemlock_1.jpg'. */
@@ -47,10 +47,9 @@ function listImages(dir: string): string[] {
     .sort();
 }
 
-/** The data set, or null when its folder is absent. */
-export function loadDataset(name: string): Dataset | null {
-  const root = path.join(sharedDir(), 'datasets', name);
-  if (!existsSync(path.join(root, 'train'))) return null;
+/** One of the repository's data sets (a missing folder throws: the tests must not skip silently). */
+export function loadDataset(name: string): Dataset {
+  const root = path.join(datasetsDir(), name);
   const tags = readdirSync(path.join(root, 'train')).sort();
   const training: DatasetImage[] = [];
   const heldOut: DatasetImage[] = [];
@@ -70,19 +69,9 @@ export function loadDataset(name: string): Dataset | null {
   return { name, tags, training, heldOut };
 }
 
-/** Both data sets, or null (with the reason) when either is absent. */
-export function loadDatasets(): { datasets: Dataset[] } | { missing: string } {
-  const datasets: Dataset[] = [];
-  for (const name of DATASET_NAMES) {
-    const dataset = loadDataset(name);
-    if (!dataset) {
-      return {
-        missing: `${path.join(sharedDir(), 'datasets', name)} not found (set CVKIT_SHARED_DIR to the shared folder)`,
-      };
-    }
-    datasets.push(dataset);
-  }
-  return { datasets };
+/** Both data sets. */
+export function loadDatasets(): { datasets: Dataset[] } {
+  return { datasets: DATASET_NAMES.map(loadDataset) };
 }
 
 /**

@@ -55,12 +55,11 @@ beforeAll(async () => {
   await initTf();
   backbone = loadMidBackbone();
   reference = await InProcessClassifier.load(backbone);
-  if ('missing' in DATASETS) console.warn(`${DATASETS.missing}: the photo tests are skipped`);
   if (!ortOrNull) return;
   randomSoftmax = randomHead(61, FEATURE_DIM, 'softmax');
   randomSample = await sampleFor(randomSoftmax);
   exactImages = await syntheticImages();
-  for (const dataset of 'datasets' in DATASETS ? DATASETS.datasets : []) {
+  for (const dataset of DATASETS.datasets) {
     const head = await trainServerHead(reference, dataset);
     trained.set(dataset.name, { dataset, head, sample: await sampleFor(head) });
     exactImages.push(
@@ -109,7 +108,7 @@ describe('Azure-Samples customvision-export-samples python/onnx/classification o
     60_000,
   );
 
-  it.skipIf('missing' in DATASETS || !ortOrNull)(
+  it.skipIf(!ortOrNull)(
     'end to end on held-out photos: what TF.js gives on the sample’s own pixels, and the server’s top tag on every confident photo',
     async () => {
       const deviations: number[] = [];

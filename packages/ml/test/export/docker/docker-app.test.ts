@@ -60,7 +60,6 @@ beforeAll(async () => {
     startApp(packageDir),
     syntheticImages(),
   ]);
-  if ('missing' in DATASETS) console.warn(`${DATASETS.missing}: the data set test is skipped`);
   measured.push(`tfjs backend in-process ${backend}; ${app.output().trim()}`);
 }, 60_000);
 
@@ -260,16 +259,11 @@ describe('exportDocker (Linux): the app, run with node', () => {
     }
   }, 30_000);
 
-  it.skipIf('missing' in DATASETS)(
-    'real photos (azure-cv-trees, ai102-fruit; EXIF orientations 0, 1 and 3): within 1e-3',
-    async () => {
-      if ('missing' in DATASETS) return;
-      for (const dataset of DATASETS.datasets) {
-        await parity([...dataset.training, ...dataset.heldOut], dataset.name);
-      }
-    },
-    60_000,
-  );
+  it('real photos (azure-cv-trees, ai102-fruit; EXIF orientations 0, 1 and 3): within 1e-3', async () => {
+    for (const dataset of DATASETS.datasets) {
+      await parity([...dataset.training, ...dataset.heldOut], dataset.name);
+    }
+  }, 60_000);
 
   it('refuses what is not an image, too large a body, unknown routes and other methods', async () => {
     const notImage = await post('/image', 'definitely not an image');

@@ -4,7 +4,7 @@
  * made with sharp, the optional azure-cv-trees images, and the in-process reference:
  * backbone + head run by TF.js.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,13 +158,14 @@ export async function syntheticImages(): Promise<TestImage[]> {
   ];
 }
 
-export function sharedDir(): string {
-  return process.env.CVKIT_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared');
+/** The sample data sets the repository ships (`data/datasets`). */
+export function datasetsDir(): string {
+  return path.resolve(REPO_ROOT, 'data', 'datasets');
 }
 
-/** A handful of azure-cv-trees photos (one stored upside down), or null when the data set is absent. */
-export function treeImages(): TestImage[] | null {
-  const root = path.join(sharedDir(), 'datasets', 'azure-cv-trees');
+/** A handful of azure-cv-trees photos (one stored upside down). */
+export function treeImages(): TestImage[] {
+  const root = path.join(datasetsDir(), 'azure-cv-trees');
   const files = [
     'train/Hemlock/hemlock_1.jpg',
     'train/Hemlock/hemlock_10.jpg',
@@ -172,7 +173,6 @@ export function treeImages(): TestImage[] | null {
     'train/Japanese_Cherry/japanese_cherry_2.jpg',
     'test/Hemlock/test_image.jpg',
   ];
-  if (!files.every((f) => existsSync(path.join(root, f)))) return null;
   return files.map((f) => ({ name: f, bytes: readFileSync(path.join(root, f)) }));
 }
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { sendError } from '../send.ts';
+import { rateLimited } from '../../domain/errors.ts';
+import { presentedKey } from './api-key.ts';
 
 export interface RateLimitOptions {
   /** Sustained requests per second allowed for one key. */
@@ -31,8 +32,8 @@ export function rateLimit(opts: RateLimitOptions) {
   const burst = Math.max(1, opts.burst ?? Math.ceil(opts.tps));
   const now = opts.now ?? Date.now;
   const buckets = new Map<string, Bucket>();
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const key = req.get(opts.keyHeader) ?? '';
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const key = presentedKey(req, opts.keyHeader) ?? '';
     const t = now();
     const b = buckets.get(key) ?? { tokens: burst, at: t };
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * opts.tps);
@@ -44,7 +45,6 @@ export function rateLimit(opts: RateLimitOptions) {
       return;
     }
     const seconds = Math.max(1, Math.ceil((1 - b.tokens) / opts.tps));
-    res.setHeader('Retry-After', String(seconds));
-    sendError(res, 429, '429', `Rate limit is exceeded. Try again in ${seconds} seconds.`);
+    next(rateLimited(seconds));
   };
 }

@@ -1,74 +1,36 @@
-import { badRequest } from '../../../domain/errors.ts';
-import type { PredictionHandlers } from '../../handler-types.ts';
+import type { HandlerContext, PredictionHandlers } from '../../handler-types.ts';
 import { wireImagePrediction } from '../../wire-models.ts';
 import type { TrainingDeps } from '../training/context.ts';
 import { imageFromUrlBody, singleUpload } from '../training/predictions.ts';
 
+type Kind = 'Classification' | 'ObjectDetection';
+/** What the eight operations share: the path's project and published name, the optional application. */
+type Ctx = Pick<HandlerContext<unknown>, 'files' | 'requestId'> & {
+  body?: { url?: string } | undefined;
+  params: { projectId: string; publishedName: string; application?: string | undefined };
+};
+
 /**
- * The Prediction API: classify with a published iteration. Detection calls on a classifier answer 400, since
- * this server trains classifiers only.
+ * The Prediction API: classify or detect with a published iteration, from an uploaded image or a URL, stored or
+ * not. A classify call on a detector, or a detect call on a classifier, answers 400 BadRequestNotSupported.
  */
 export function classifyHandlers(d: TrainingDeps): PredictionHandlers {
   const maxBytes = d.config.limits.predictionImageBytes;
-  const run = async (
-    projectId: string,
-    publishedName: string,
-    bytes: () => Promise<Buffer>,
-    store: boolean,
-    application: string | undefined,
-    id: string,
-  ) => {
-    const it = await d.predictions.published(projectId, publishedName);
-    const p = await d.predictions.predict(it, await bytes(), { id, store, application });
+  const handler = (kind: Kind, source: 'image' | 'url', store: boolean) => async (ctx: Ctx) => {
+    const { projectId, publishedName, application } = ctx.params;
+    const it = await d.predictions.published(projectId, publishedName, kind);
+    const bytes = source === 'image' ? singleUpload(ctx, maxBytes) : await imageFromUrlBody(d, ctx.body, maxBytes);
+    const p = await d.predictions.predict(it, bytes, { id: ctx.requestId, store, application });
     return { status: 200 as const, body: wireImagePrediction(p) };
   };
-  const detect = async (projectId: string, publishedName: string) => {
-    await d.predictions.published(projectId, publishedName);
-    throw badRequest(
-      'BadRequestNotSupported',
-      'This project is a classifier; object detection is not available for it.',
-    );
-  };
   return {
-    ImageClassifier_ClassifyImage: async (ctx) =>
-      run(
-        ctx.params.projectId,
-        ctx.params.publishedName,
-        async () => singleUpload(ctx, maxBytes),
-        true,
-        ctx.params.application,
-        ctx.requestId,
-      ),
-    ImageClassifier_ClassifyImageWithoutSaving: async (ctx) =>
-      run(
-        ctx.params.projectId,
-        ctx.params.publishedName,
-        async () => singleUpload(ctx, maxBytes),
-        false,
-        ctx.params.application,
-        ctx.requestId,
-      ),
-    ImageClassifier_ClassifyImageUrl: async ({ params, body, requestId }) =>
-      run(
-        params.projectId,
-        params.publishedName,
-        () => imageFromUrlBody(d, body, maxBytes),
-        true,
-        params.application,
-        requestId,
-      ),
-    ImageClassifier_ClassifyImageUrlWithoutSaving: async ({ params, body, requestId }) =>
-      run(
-        params.projectId,
-        params.publishedName,
-        () => imageFromUrlBody(d, body, maxBytes),
-        false,
-        params.application,
-        requestId,
-      ),
-    ObjectDetector_AnalyzeImage: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageWithoutSaving: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageUrl: ({ params }) => detect(params.projectId, params.publishedName),
-    ObjectDetector_AnalyzeImageUrlWithoutSaving: ({ params }) => detect(params.projectId, params.publishedName),
+    ImageClassifier_ClassifyImage: handler('Classification', 'image', true),
+    ImageClassifier_ClassifyImageWithoutSaving: handler('Classification', 'image', false),
+    ImageClassifier_ClassifyImageUrl: handler('Classification', 'url', true),
+    ImageClassifier_ClassifyImageUrlWithoutSaving: handler('Classification', 'url', false),
+    ObjectDetector_AnalyzeImage: handler('ObjectDetection', 'image', true),
+    ObjectDetector_AnalyzeImageWithoutSaving: handler('ObjectDetection', 'image', false),
+    ObjectDetector_AnalyzeImageUrl: handler('ObjectDetection', 'url', true),
+    ObjectDetector_AnalyzeImageUrlWithoutSaving: handler('ObjectDetection', 'url', false),
   };
 }

@@ -3,24 +3,22 @@ import type { ImageService } from '../../../domain/images.ts';
 import type { IterationService } from '../../../domain/iterations.ts';
 import type { PredictionService } from '../../../domain/predictions.ts';
 import type { ProjectService } from '../../../domain/projects.ts';
+import type { SmartLabeler } from '../../../domain/smart-labeler.ts';
 import type { TagService } from '../../../domain/tags.ts';
 import type { TrainingService } from '../../../domain/training.ts';
-import type { ClassifierEngine } from '../../../ml/classifier-engine.ts';
 import type { FetchPolicy } from '../../../net/fetch-image-url.ts';
-import type { Storage } from '../../../storage/types.ts';
 import type { LinkSigner } from '../../signed-links.ts';
 
-/** What training handlers may use: the domain services, never the HTTP framework's internals. */
+/** What training handlers may use: the domain services (never storage or the ML engine directly). */
 export interface TrainingDeps {
   config: ServerConfig;
-  storage: Storage;
   projects: ProjectService;
   tags: TagService;
   images: ImageService;
   training: TrainingService;
   iterations: IterationService;
   predictions: PredictionService;
-  engine: ClassifierEngine;
+  smartLabeler: SmartLabeler;
   signer: LinkSigner;
   urlPolicy: FetchPolicy;
 }

@@ -1,9 +1,9 @@
 import type { TrainingModels } from '@cvkit/api-types';
 import { badRequest } from '../../../domain/errors.ts';
 import type { ImageCandidate, ImageCreateOutcome, RegionInput } from '../../../domain/images.ts';
-import { fetchImageUrl, UrlFetchError } from '../../../net/fetch-image-url.ts';
 import type { ImageRecord } from '../../../storage/types.ts';
 import type { TrainingHandlers } from '../../handler-types.ts';
+import { LongJsonString } from '../../middleware/read-large-json.ts';
 import { UUID } from '../../validate-params.ts';
 import { imageDate } from '../../wire-format.ts';
 import { type ImageLinks, tagNameMap, wireImage } from '../../wire-models.ts';
@@ -11,7 +11,7 @@ import type { TrainingDeps } from './context.ts';
 
 export function imageHandlers(d: TrainingDeps): TrainingHandlers {
   const linksFor = (baseUrl: string): ImageLinks => ({ signer: d.signer, baseUrl });
-  const names = async (projectId: string) => tagNameMap(await d.storage.tags.list(projectId));
+  const names = async (projectId: string) => tagNameMap(await d.tags.list(projectId));
   const wireList = async (projectId: string, images: ImageRecord[], baseUrl: string) => {
     const tagNames = await names(projectId);
     return images.map((i) => wireImage(i, tagNames, linksFor(baseUrl)));
@@ -50,8 +50,12 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
       const candidates = batch.images.map((e, i): ImageCandidate => {
         const entry = asObject(e, `images[${i}]`);
         const contents = entry.contents;
-        if (typeof contents !== 'string') return { sourceUrl: str(entry.name), failure: 'ErrorSource' };
-        const bytes = decodeBase64(contents);
+        // Long contents arrive already decoded (the body reader lifts them out of the document as it streams).
+        if (contents instanceof LongJsonString && contents.tooLong)
+          return { sourceUrl: str(entry.name), bytes: Buffer.alloc(0), truncated: true };
+        if (typeof contents !== 'string' && !(contents instanceof LongJsonString))
+          return { sourceUrl: str(entry.name), failure: 'ErrorSource' };
+        const bytes = contents instanceof LongJsonString ? contents.bytes : decodeBase64(contents);
         return {
           sourceUrl: str(entry.name),
           ...(bytes
@@ -70,29 +74,18 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
 
     CreateImagesFromUrls: async ({ params, body, baseUrl }) => {
       const batch = checkBatch(body, d.config.limits.imagesPerBatch);
-      await d.projects.get(params.projectId);
-      const candidates = await Promise.all(
-        batch.images.map(async (e, i): Promise<ImageCandidate> => {
-          const entry = asObject(e, `images[${i}]`);
-          const url = entry.url;
-          if (typeof url !== 'string' || !url) throw badRequest('BadRequestImageUrl', `images[${i}].url is required.`);
-          const base = {
-            sourceUrl: url,
-            tagIds: ids(entry.tagIds, `images[${i}].tagIds`),
-            regions: regions(entry.regions),
-          };
-          try {
-            return { ...base, bytes: await fetchImageUrl(url, d.urlPolicy) };
-          } catch (err) {
-            if (!(err instanceof UrlFetchError)) throw err;
-            return { ...base, failure: err.reason === 'too-large' ? 'ErrorImageSize' : 'ErrorSource' };
-          }
-        }),
-      );
-      const result = await d.images.create(params.projectId, candidates, {
-        tagIds: ids(batch.tagIds, 'tagIds'),
-        metadata: batch.metadata,
+      const entries = batch.images.map((e, i) => {
+        const entry = asObject(e, `images[${i}]`);
+        const url = entry.url;
+        if (typeof url !== 'string' || !url) throw badRequest('BadRequestImageUrl', `images[${i}].url is required.`);
+        return { url, tagIds: ids(entry.tagIds, `images[${i}].tagIds`), regions: regions(entry.regions) };
       });
+      const result = await d.images.createFromUrls(
+        params.projectId,
+        entries,
+        { tagIds: ids(batch.tagIds, 'tagIds'), metadata: batch.metadata },
+        { policy: d.urlPolicy },
+      );
       return summary(params.projectId, result, baseUrl);
     },
 
@@ -170,10 +163,11 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
         return { imageId: uuid(o.imageId, `tags[${i}].imageId`), tagId: uuid(o.tagId, `tags[${i}].tagId`) };
       });
       const r = await d.images.tag(params.projectId, links);
-      const orNull = <T>(a: T[]) => (a.length ? a : null);
+      // Azure answers `created: null` when nothing was created, but always lists duplicated and exceeded links,
+      // empty or not: clients loop over them.
       return {
         status: 200,
-        body: { created: orNull(r.created), duplicated: orNull(r.duplicated), exceeded: orNull(r.exceeded) },
+        body: { created: r.created.length ? r.created : null, duplicated: r.duplicated, exceeded: r.exceeded },
       };
     },
     DeleteImageTags: async ({ params }) => {
@@ -211,7 +205,7 @@ export function imageHandlers(d: TrainingDeps): TrainingHandlers {
       return { status: 204 };
     },
     UpdateImageMetadata: async ({ params, body }) => {
-      const r = await d.images.updateMetadata(params.projectId, params.imageIds, body as Record<string, string>);
+      const r = await d.images.updateMetadata(params.projectId, params.imageIds, body);
       return { status: r.isBatchSuccessful ? 200 : 207, body: r };
     },
   };

@@ -29,9 +29,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
     }),
     UpdateIteration: async ({ params, body }) => ({
       status: 200,
-      body: wireIteration(
-        await d.iterations.rename(params.projectId, params.iterationId, (body as { name?: unknown } | undefined)?.name),
-      ),
+      body: wireIteration(await d.iterations.rename(params.projectId, params.iterationId, body?.name)),
     }),
     DeleteIteration: async ({ params }) => {
       await d.iterations.delete(params.projectId, params.iterationId);
@@ -54,6 +52,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
         params.projectId,
         params.iterationId,
         params.threshold ?? 0.5,
+        params.overlapThreshold,
       );
       const names = new Map(iteration.tags.map((t) => [t.id, t.name]));
       const body: TrainingModels.IterationPerformance = {
@@ -87,6 +86,7 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
             probability: p.probability,
             tagId: p.tagId,
             tagName: tagNames.get(p.tagId) ?? '',
+            ...(p.boundingBox ? { boundingBox: { ...p.boundingBox } } : {}),
           })),
           id: image.id,
           created: wire.created,
@@ -107,30 +107,14 @@ export function iterationHandlers(d: TrainingDeps): TrainingHandlers {
   };
 }
 
-/** The images an iteration was evaluated on, oldest first, with their out-of-fold predictions. */
+/** The images an iteration was evaluated on, oldest first, with their out-of-fold predictions and tag names. */
 async function imagePerformances(
   d: TrainingDeps,
   projectId: string,
   iterationId: string,
   tagIds: string[] | undefined,
 ) {
-  const { report } = await d.iterations.performance(projectId, iterationId, 0.5);
-  const images = new Map(
-    (
-      await d.storage.images.getMany(
-        projectId,
-        report.images.map((i) => i.imageId),
-      )
-    ).map((i) => [i.id, i]),
-  );
-  const tagNames = tagNameMap(await d.storage.tags.list(projectId));
-  const wanted = tagIds?.length ? new Set(tagIds) : undefined;
-  return report.images
-    .flatMap((r) => {
-      const image = images.get(r.imageId);
-      if (!image) return [];
-      if (wanted && !image.tags.some((t) => wanted.has(t.tagId))) return [];
-      return [{ image, predictions: [...r.predictions].sort((a, b) => b.probability - a.probability), tagNames }];
-    })
-    .sort((a, b) => +a.image.created - +b.image.created || a.image.seq - b.image.seq);
+  const rows = await d.iterations.imagePerformances(projectId, iterationId, tagIds);
+  const tagNames = tagNameMap(await d.tags.list(projectId));
+  return rows.map((r) => ({ ...r, tagNames }));
 }

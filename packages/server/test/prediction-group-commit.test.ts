@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import type { PredictionRecord } from '../src/storage/types.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function record(id: string, created: number): PredictionRecord {
+  return {
+    id,
+    projectId: 'p',
+    iterationId: 'it',
+    created: new Date(created),
+    contentHash: 'h',
+    width: 10,
+    height: 10,
+    application: null,
+    predictions: [],
+  };
+}
+
+describe('stored predictions (SQLite group commit)', () => {
+  it('commits concurrent adds together, each resolved once durable, and isolates a failing row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvkit-predictions-'));
+    dirs.push(dir);
+    const storage = openSqliteStorage(dir);
+    // The rows' project and iteration are beside the point here.
+    storage.db.pragma('foreign_keys = OFF');
+    try {
+      await storage.predictions.add(record('existing', 1));
+      const ids = Array.from({ length: 20 }, (_, i) => `p${i}`);
+      const results = await Promise.allSettled([
+        ...ids.map((id, i) => storage.predictions.add(record(id, 10 + i))),
+        // The same primary key again: only this one fails.
+        storage.predictions.add(record('existing', 2)),
+      ]);
+      expect(results.slice(0, 20).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(results[20]!.status).toBe('rejected');
+      const stored = await storage.predictions.getMany('p', [...ids, 'existing']);
+      expect(stored.map((p) => p.id).sort()).toEqual([...ids, 'existing'].sort());
+      expect(stored.find((p) => p.id === 'existing')!.created.getTime()).toBe(1);
+    } finally {
+      await storage.close();
+    }
+    // Reopened: everything acknowledged is there.
+    const again = openSqliteStorage(dir);
+    try {
+      expect(await again.predictions.getMany('p', ['p0', 'p19'])).toHaveLength(2);
+    } finally {
+      await again.close();
+    }
+  });
+});
