@@ -2,8 +2,9 @@
  * The packed server works: `npm pack` the server with the workspace packages it depends on (@cvkit/ml,
  * @cvkit/api-types), install the three tarballs into an empty project, start `npx cvkit-server --port … --data-dir …`
  * and train, predict and export through it with the real engine. That exercises what only the built layout can
- * break: dist/cli.js through the bin, the ML engine's chunk, @cvkit/ml's CommonJS head-fitting worker
- * (dist/train-head-worker.cjs) and the Docker export's app sources (dist/app).
+ * break: dist/cli.js through the bin, the ML engine's chunk, the BMP decoder's worker (dist/bmp-worker.cjs),
+ * @cvkit/ml's CommonJS head-fitting worker (dist/train-head-worker.cjs) and the Docker export's app sources
+ * (dist/app).
  *
  * It takes a few minutes (declaration builds, an install, a training), so it runs on demand:
  *   npm run test:pack -w @cvkit/server        (or CVKIT_TEST_PACK=1 with any vitest run)
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jpeg, multipart } from './helpers/images.ts';
+import { bmp, jpeg, multipart } from './helpers/images.ts';
 
 const enabled = process.env.CVKIT_TEST_PACK === '1' || process.env.npm_lifecycle_event === 'test:pack';
 if (!enabled) console.warn('pack: skipped; run `npm run test:pack -w @cvkit/server` or set CVKIT_TEST_PACK=1.');
@@ -159,6 +160,12 @@ describe.skipIf(!enabled)('npm pack produces a server that runs', () => {
       { method: 'POST', body: multipart([{ name: 'q.jpg', bytes: await jpeg(48, 48, [235, 25, 25]) }]) },
     );
     expect(quick.predictions[0]?.tagName).toBe('red');
+    // A BMP (pure blue, as the helper writes it) is decoded on the decoder's worker thread (dist/bmp-worker.cjs).
+    const quickBmp = await call<{ predictions: { tagName: string }[] }>(
+      `/projects/${project.id}/quicktest/image?iterationId=${started.id}`,
+      { method: 'POST', body: multipart([{ name: 'q.bmp', bytes: bmp(40, 30) }]) },
+    );
+    expect(quickBmp.predictions[0]?.tagName).toBe('blue');
 
     await call(`/projects/${project.id}/iterations/${started.id}/export?platform=DockerFile&flavor=Linux`, {
       method: 'POST',
