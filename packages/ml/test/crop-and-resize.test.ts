@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PYTHON_CROP_AND_RESIZE } from '../src/export/package-files.ts';
 import { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from '../src/preprocess/crop-and-resize.ts';
 import { preprocess } from '../src/preprocess/preprocess.ts';
+import { expectSameBits } from './helpers/float-bits.ts';
 import { seededBytes } from './helpers/images.ts';
 
 const havePythonNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
@@ -21,7 +22,7 @@ const havePythonNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'i
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
-});
+}, 60_000);
 
 /** customvision-tfjs' call: the box as fractions of the image, one box, bilinear. */
 function tfCropAndResize(rgb: Uint8Array, width: number, height: number, box: SquareBox, size: number) {
@@ -32,7 +33,11 @@ function tfCropAndResize(rgb: Uint8Array, width: number, height: number, box: Sq
   });
 }
 
-describe('cropAndResizeBilinear', () => {
+// TF.js' CPU kernel takes about 0.5 s per 224×224 crop on an idle core (numpy about as long to start): the budgets
+// allow for a machine busy with other work.
+const BUDGET = { timeout: 60_000 };
+
+describe('cropAndResizeBilinear', BUDGET, () => {
   it('is TF.js crop_and_resize to the bit, for customvision-tfjs centre boxes', () => {
     const cases: [number, number, number][] = [
       [301, 200, 224], // landscape, odd difference: half-pixel box
@@ -46,7 +51,7 @@ describe('cropAndResizeBilinear', () => {
       const rgb = seededBytes(width * height * 3, width * 7 + height);
       const box = customVisionCentreBox(width, height);
       const ours = cropAndResizeBilinear(rgb, width, height, 3, box, size);
-      expect(ours, `${width}x${height}→${size}`).toEqual(tfCropAndResize(rgb, width, height, box, size));
+      expectSameBits(ours, tfCropAndResize(rgb, width, height, box, size), `${width}x${height}→${size}`);
     }
   });
 
@@ -55,7 +60,7 @@ describe('cropAndResizeBilinear', () => {
     const rgb = seededBytes(700 * 463 * 3, 5);
     const box = customVisionCentreBox(700, 463);
     const ours = cropAndResizeBilinear(rgb, 700, 463, 3, box, 224);
-    expect(ours).toEqual(tfCropAndResize(rgb, 700, 463, box, 224));
+    expectSameBits(ours, tfCropAndResize(rgb, 700, 463, box, 224));
     expect(ours.subarray(223 * 224 * 3).every((v) => v === 0)).toBe(true);
     expect(ours.subarray(222 * 224 * 3, 223 * 224 * 3).some((v) => v > 0)).toBe(true);
   });
@@ -67,7 +72,7 @@ describe('cropAndResizeBilinear', () => {
       { top: 50, left: 200, side: 200 },
       { top: 12.5, left: 77, side: 111 },
     ]) {
-      expect(cropAndResizeBilinear(rgb, 400, 250, 3, box, 64)).toEqual(tfCropAndResize(rgb, 400, 250, box, 64));
+      expectSameBits(cropAndResizeBilinear(rgb, 400, 250, 3, box, 64), tfCropAndResize(rgb, 400, 250, box, 64));
     }
   });
 
@@ -80,7 +85,7 @@ describe('cropAndResizeBilinear', () => {
   });
 });
 
-describe('preprocess (customvision-tfjs path, the default)', () => {
+describe('preprocess (customvision-tfjs path, the default)', BUDGET, () => {
   it('gives what customvision-tfjs feeds its model: oriented pixels through TF.js crop_and_resize', async () => {
     const width = 333;
     const height = 250;
@@ -99,11 +104,11 @@ describe('preprocess (customvision-tfjs path, the default)', () => {
       customVisionCentreBox(oriented.info.width, oriented.info.height),
       224,
     );
-    expect((await preprocess(jpeg, { size: 224 })).data).toEqual(expected);
+    expectSameBits((await preprocess(jpeg, { size: 224 })).data, expected);
   });
 });
 
-describe('the Python crop_and_resize in the ONNX export README', () => {
+describe('the Python crop_and_resize in the ONNX export README', BUDGET, () => {
   it.skipIf(!havePythonNumpy)('gives the server’s float32 values (python3 with numpy runs it)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cvkit-crop-py-'));
     try {
@@ -130,7 +135,8 @@ describe('the Python crop_and_resize in the ONNX export README', () => {
         const rgb = new Uint8Array(readFileSync(path.join(dir, `${i}.rgb`)));
         const out = readFileSync(path.join(dir, `${i}.out`));
         const python = new Float32Array(out.buffer, out.byteOffset, out.length / 4);
-        expect(python, `${w}x${h}`).toEqual(cropAndResizeBilinear(rgb, w, h, 3, customVisionCentreBox(w, h), 224));
+        const ours = cropAndResizeBilinear(rgb, w, h, 3, customVisionCentreBox(w, h), 224);
+        expectSameBits(python, ours, `${w}x${h}`);
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

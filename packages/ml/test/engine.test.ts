@@ -81,7 +81,7 @@ describe('backbone', () => {
     expect(compact.version).toMatch(/\+f1\+cvtfjs-bilinear-srgb-v2$/);
     expect(compact.preprocessing.resize).toBe('crop-and-resize-bilinear');
     expect(backbone.preprocessing.resize).toBe('linear');
-  });
+  }, 30_000);
 
   it('embeds deterministically, whatever the batch', async () => {
     const images = await Promise.all(
@@ -97,7 +97,7 @@ describe('backbone', () => {
     // Bilinear features are L2-normalised.
     const norm = Math.sqrt(batch[0]!.reduce((s, v) => s + v * v, 0));
     expect(norm).toBeCloseTo(1, 5);
-  });
+  }, 30_000);
 
   it('embeds views: the mirrored view is the embedding of the mirrored pixels', async () => {
     const bytes = await picture(4, [40, 40, 200]);
@@ -107,7 +107,7 @@ describe('backbone', () => {
     const [direct, mirrored] = await backbone.embed([centre.data, mirrorHorizontally(centre).data]);
     expect(features.centre).toEqual(direct);
     expect(features['centre-mirrored']).toEqual(mirrored);
-  });
+  }, 30_000);
 
   it('classifies end to end with a head trained on its features', async () => {
     const colours: Rgb[] = [
@@ -135,7 +135,7 @@ describe('backbone', () => {
     expect((await classify(head, backbone, await picture(501, colours[1]!)))[0]!.tagId).toBe('blue');
     const compact = await getBackbone('compact');
     await expect(classify(head, compact, await picture(502, colours[1]!))).rejects.toBeInstanceOf(HeadFormatError);
-  });
+  }, 30_000);
 
   it('predicts a head with the preprocessing it was trained on, whichever path the backbone now takes', async () => {
     // A compact head stored before compact backbones moved to crop_and_resize: trained on antialiased pixels.
@@ -166,5 +166,5 @@ describe('backbone', () => {
     const got = await classify(head, compact, bytes);
     expect(got).toEqual(predict(head, { centre: antialiased! }));
     expect(got).not.toEqual(predict(head, { centre: sampled! }));
-  });
+  }, 30_000);
 });

@@ -5,15 +5,16 @@
  * It takes about 30 s (most of it the declaration build), so it runs on demand:
  *   npm run test:pack -w @cvkit/sdk        (or CVKIT_TEST_PACK=1 with any vitest run)
  *
- * While it runs, packages/sdk/package.json briefly points at dist (see scripts/pack-manifest.mjs); the test checks
- * that it is restored byte for byte.
+ * While it runs, packages/sdk/package.json briefly points at dist (see scripts/pack-manifest.mjs at the repository
+ * root); the test checks that it is restored byte for byte.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const enabled = process.env.CVKIT_TEST_PACK === '1' || process.env.npm_lifecycle_event === 'test:pack';
@@ -24,8 +25,10 @@ const repoRoot = resolve(sdkDir, '../..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const shell = process.platform === 'win32';
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', shell, stdio: ['ignore', 'pipe', 'pipe'] });
+// Asynchronous: on a busy machine a pack or an install takes over a minute, and a worker blocked that long loses its
+// link to the test runner ("Timeout calling onTaskUpdate").
+async function run(command: string, args: string[], cwd: string): Promise<string> {
+  return (await promisify(execFile)(command, args, { cwd, encoding: 'utf8', shell })).stdout;
 }
 
 const esmSource = `
@@ -104,14 +107,14 @@ describe.skipIf(!enabled)('npm pack produces a working package', () => {
   const work = mkdtempSync(join(tmpdir(), 'cvkit-sdk-pack-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('packs, installs offline, type-checks and runs from ESM and CommonJS', { timeout: 120_000 }, () => {
+  it('packs, installs offline, type-checks and runs from ESM and CommonJS', { timeout: 300_000 }, async () => {
     const manifestBefore = readFileSync(join(sdkDir, 'package.json'), 'utf8');
     try {
-      run('npm', ['pack', '--pack-destination', work], sdkDir);
+      await run('npm', ['pack', '--pack-destination', work], sdkDir);
     } finally {
       // postpack restores it; make sure even when the pack failed midway.
       if (existsSync(join(sdkDir, 'package.workspace.json')))
-        run('node', ['scripts/pack-manifest.mjs', 'restore'], sdkDir);
+        await run('node', [join(repoRoot, 'scripts/pack-manifest.mjs'), 'restore'], sdkDir);
     }
     expect(readFileSync(join(sdkDir, 'package.json'), 'utf8')).toBe(manifestBefore);
 
@@ -122,13 +125,13 @@ describe.skipIf(!enabled)('npm pack produces a working package', () => {
     mkdirSync(scratch);
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }));
     try {
-      run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, tarball!)], scratch);
+      await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, tarball!)], scratch);
     } catch (error) {
       // Without ky in the npm cache an offline install cannot work; fall back to unpacking by hand.
       console.warn(`pack: offline npm install failed, copying the package by hand instead:\n${String(error)}`);
       const modules = join(scratch, 'node_modules');
       mkdirSync(join(modules, '@cvkit'), { recursive: true });
-      run('tar', ['-xzf', join(work, tarball!), '-C', join(modules, '@cvkit')], scratch);
+      await run('tar', ['-xzf', join(work, tarball!), '-C', join(modules, '@cvkit')], scratch);
       cpSync(join(modules, '@cvkit/package'), join(modules, '@cvkit/sdk'), { recursive: true });
       rmSync(join(modules, '@cvkit/package'), { recursive: true });
       cpSync(join(repoRoot, 'node_modules/ky'), join(modules, 'ky'), { recursive: true, dereference: true });
@@ -152,9 +155,9 @@ describe.skipIf(!enabled)('npm pack produces a working package', () => {
     writeFileSync(join(scratch, 'pixel.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
     writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify(scratchTsconfig, null, 2));
 
-    run('node', [tsc, '-p', 'tsconfig.json', '--noEmit'], scratch);
-    run('node', [tsc, '-p', 'tsconfig.json'], scratch);
-    expect(run('node', ['out/esm.mjs'], scratch)).toContain('esm ok');
-    expect(run('node', ['out/cjs.cjs'], scratch)).toContain('cjs ok');
+    await run('node', [tsc, '-p', 'tsconfig.json', '--noEmit'], scratch);
+    await run('node', [tsc, '-p', 'tsconfig.json'], scratch);
+    expect(await run('node', ['out/esm.mjs'], scratch)).toContain('esm ok');
+    expect(await run('node', ['out/cjs.cjs'], scratch)).toContain('cjs ok');
   });
 });

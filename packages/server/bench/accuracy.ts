@@ -19,7 +19,7 @@ const DATASETS = (
   process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small'
 ).split(',');
 
-const memoryFeatures = (): FeatureStore => {
+const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put'> => {
   const m = new Map<string, Float32Array[]>();
   return {
     async getMany(key, hashes) {

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so the bin works from a checkout without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// Runs the built server (dist/cli.js; `npm run build -w @cvkit/server` or `npm start` makes it in a checkout).
+// Installed from the package, @cvkit/ml is built too. In the workspace it resolves to its TypeScript sources unless
+// Node is given the `cvkit-built` condition, so there the bin starts Node again with it, as `npm start` does.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const tsx = join(dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
-const { status } = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(status ?? 1);
+const cli = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  console.error(`${fileURLToPath(cli)} is missing: run \`npm run build -w @cvkit/server\` first.`);
+  process.exit(1);
+}
+if (import.meta.resolve('@cvkit/ml').endsWith('.ts')) {
+  const args = ['--conditions=cvkit-built', fileURLToPath(cli), ...process.argv.slice(2)];
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  await import(cli.href);
+}

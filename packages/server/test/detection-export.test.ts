@@ -21,7 +21,7 @@ describe('detection in the real engine', () => {
   it('caches maps, exports ONNX, and the export reproduces the predicted boxes', async () => {
     const memory = new Map<string, Float32Array[]>();
     let puts = 0;
-    const features: FeatureStore = {
+    const features: Pick<FeatureStore, 'getMany' | 'put'> = {
       async getMany(key, hashes) {
         return new Map(hashes.filter((h) => memory.has(`${key}|${h}`)).map((h) => [h, memory.get(`${key}|${h}`)!]));
       },

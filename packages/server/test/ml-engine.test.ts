@@ -23,7 +23,7 @@ import { jpeg } from './helpers/images.ts';
 
 const puts: string[] = [];
 const memory = new Map<string, Float32Array[]>();
-const features: FeatureStore = {
+const features: Pick<FeatureStore, 'getMany' | 'put'> = {
   async getMany(key, hashes) {
     return new Map(hashes.filter((h) => memory.has(`${key}|${h}`)).map((h) => [h, memory.get(`${key}|${h}`)!]));
   },

@@ -40,10 +40,13 @@ type WorkerMessage =
 
 const requireHere = createRequire(import.meta.url);
 
-/** The worker's bootstrap: register tsx when running from TypeScript sources, then load the entry. */
+/**
+ * The worker's bootstrap: register tsx when running from TypeScript sources, then load the entry. The built package
+ * (tsup.config.ts) has the worker as CommonJS beside this code, since the bootstrap `require`s it.
+ */
 function workerSource(): string {
   const entry = fileURLToPath(
-    new URL(`./train-head-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+    new URL(`./train-head-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.cjs'}`, import.meta.url),
   );
   const register = entry.endsWith('.ts')
     ? `require(${JSON.stringify(requireHere.resolve('tsx/cjs/api'))}).register();\n`

@@ -1,5 +1,7 @@
 import { renderVariant } from '../imaging/inspect-image.ts';
 import type { ImageRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
+import { variantKey } from './content-keys.ts';
 import { badRequest } from './errors.ts';
 import type { ProjectService } from './projects.ts';
 
@@ -41,11 +43,12 @@ export async function renderedVariant(
   original: Buffer,
   variant: Exclude<ImageVariant, 'original'>,
 ): Promise<Buffer> {
-  const key = `${contentHash}.${variant[0]}`;
+  const key = variantKey(contentHash, variant);
   const cached = await storage.blobs.get(key);
   if (cached) return cached;
   const bytes = await renderVariant(original, VARIANT_SIZE[variant]);
-  await storage.blobs.put(key, bytes);
+  // Pinned, so a delete of the last image or prediction with these bytes meanwhile cannot leave the rendering behind.
+  await blobCollector(storage).pinned([contentHash], () => storage.blobs.put(key, bytes));
   return bytes;
 }
 

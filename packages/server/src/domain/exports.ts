@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging.ts';
 import { type ClassifierEngine, UnsupportedExportError } from '../ml/classifier-engine.ts';
 import type { ExportRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { IterationService } from './iterations.ts';
@@ -149,15 +150,32 @@ export class ExportService {
       const blobKey = `export-${record.id}.zip`;
       await this.storage.blobs.put(blobKey, zip);
       const done: ExportRecord = { ...record, status: 'Done', blobKey };
-      await this.storage.exports.put(done);
-      this.events?.exportFinished(done);
+      let orphaned = true;
+      try {
+        await this.storage.exports.put(done);
+      } finally {
+        orphaned = await this.discardIfOrphaned(record, blobKey);
+      }
+      if (!orphaned) this.events?.exportFinished(done);
     } catch (e) {
       const message = e instanceof UnsupportedExportError ? e.message : `Export failed: ${(e as Error).message}`;
       if (!(e instanceof UnsupportedExportError))
         this.logger.error('export failed', { exportId: record.id, error: (e as Error).stack });
+      if (!(await this.storage.iterations.get(record.projectId, record.iterationId))) return;
       const failed: ExportRecord = { ...record, status: 'Failed', error: message };
       await this.storage.exports.put(failed);
       this.events?.exportFinished(failed);
     }
+  }
+
+  /**
+   * The iteration (or its project) may have been deleted while the zip was built, and the write above put the
+   * export back: then neither the row nor the zip may stay.
+   */
+  private async discardIfOrphaned(record: ExportRecord, blobKey: string): Promise<boolean> {
+    if (await this.storage.iterations.get(record.projectId, record.iterationId)) return false;
+    const released = await this.storage.iterations.delete(record.projectId, record.iterationId);
+    await blobCollector(this.storage).collect({ ...released, blobKeys: [...released.blobKeys, blobKey] });
+    return true;
   }
 }

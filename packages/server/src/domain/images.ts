@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { inspectImage } from '../imaging/inspect-image.ts';
 import { type FetchPolicy, fetchImageUrl } from '../net/fetch-image-url.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { badRequest, imageNotFound, iterationNotFound } from './errors.ts';
 import { imageEntryStatus, urlEntryStatus } from './library-errors.ts';
 import type { Limits } from './limits.ts';
@@ -194,6 +195,9 @@ export class ImageService {
       }
     }
 
+    // Blobs are written before their rows commit: pinned, a concurrent delete's collection cannot take them between.
+    // (Only a failing database could throw before the release below, and then the pin merely defers collection.)
+    const release = await blobCollector(this.storage).pin(inspected.map((i) => i.hash));
     const existing = await this.storage.images.findByHash(
       projectId,
       inspected.map((i) => i.hash),
@@ -246,26 +250,30 @@ export class ImageService {
       fresh.push(image);
       freshByHash.set(item.hash, image);
     }
-    if (fresh.length) {
-      try {
-        await this.storage.images.addBatch(projectId, fresh);
-      } catch (e) {
-        // Another server process stored some of the same images since findByHash (the batch is all or nothing):
-        // those are duplicates now, with the other process's records; the rest is stored again.
-        const raced = await this.storage.images.findByHash(
-          projectId,
-          fresh.map((f) => f.record.contentHash),
-        );
-        if (!raced.size) throw e;
-        for (const item of inspected) {
-          const outcome = outcomes[item.index]!;
-          const won = raced.get(item.hash);
-          if (won && (outcome.status === 'OK' || (outcome.status === 'OKDuplicate' && !outcome.image)))
-            Object.assign(outcome, { status: 'OKDuplicate', image: won });
+    try {
+      if (fresh.length) {
+        try {
+          await this.storage.images.addBatch(projectId, fresh);
+        } catch (e) {
+          // Another server process stored some of the same images since findByHash (the batch is all or nothing):
+          // those are duplicates now, with the other process's records; the rest is stored again.
+          const raced = await this.storage.images.findByHash(
+            projectId,
+            fresh.map((f) => f.record.contentHash),
+          );
+          if (!raced.size) throw e;
+          for (const item of inspected) {
+            const outcome = outcomes[item.index]!;
+            const won = raced.get(item.hash);
+            if (won && (outcome.status === 'OK' || (outcome.status === 'OKDuplicate' && !outcome.image)))
+              Object.assign(outcome, { status: 'OKDuplicate', image: won });
+          }
+          fresh = fresh.filter((f) => !raced.has(f.record.contentHash));
+          if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
         }
-        fresh = fresh.filter((f) => !raced.has(f.record.contentHash));
-        if (fresh.length) await this.storage.images.addBatch(projectId, fresh);
       }
+    } finally {
+      await release();
     }
     const stored = new Map(
       (
@@ -341,11 +349,11 @@ export class ImageService {
   ): Promise<'deleted' | 'accepted'> {
     await this.projects.get(projectId);
     if (o.allImages) {
-      await this.storage.images.deleteAll(projectId);
+      await blobCollector(this.storage).collect(await this.storage.images.deleteAll(projectId));
       return 'accepted';
     }
     if (!o.imageIds?.length) throw badRequest('BadRequestInvalidIds', 'Name the images to delete, or set allImages.');
-    await this.storage.images.deleteMany(projectId, o.imageIds);
+    await blobCollector(this.storage).collect(await this.storage.images.deleteMany(projectId, o.imageIds));
     return 'deleted';
   }
 

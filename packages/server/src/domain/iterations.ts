@@ -1,5 +1,6 @@
 import type { ClassifierEngine, EvaluationReport } from '../ml/classifier-engine.ts';
 import type { IterationRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { badRequest, iterationNotFound, notFound } from './errors.ts';
 import type { ProjectService } from './projects.ts';
 
@@ -52,8 +53,11 @@ export class IterationService {
     const others = (await this.storage.iterations.list(projectId)).filter((i) => i.id !== iterationId);
     if (others.some((i) => i.name.toLowerCase() === name.trim().toLowerCase()))
       throw badRequest('BadRequestIterationNameNotUnique', `An iteration named '${name}' already exists.`);
-    const next = { ...it, name: name.trim(), lastModified: new Date() };
-    await this.storage.iterations.update(next);
+    const next = await this.storage.iterations.patch(projectId, iterationId, {
+      name: name.trim(),
+      lastModified: new Date(),
+    });
+    if (!next) throw iterationNotFound(iterationId);
     return next;
   }
 
@@ -63,8 +67,7 @@ export class IterationService {
       throw badRequest('BadRequestIterationIsPublished', 'Unpublish the iteration before deleting it.');
     if (it.status === 'Training')
       throw badRequest('BadRequestTrainingAlreadyInProgress', 'The iteration is still training.');
-    await this.storage.iterations.delete(projectId, iterationId);
-    for (const key of [it.modelKey, it.evaluationKey]) if (key) await this.storage.blobs.delete(key);
+    await blobCollector(this.storage).collect(await this.storage.iterations.delete(projectId, iterationId));
   }
 
   async publish(
@@ -84,15 +87,13 @@ export class IterationService {
     if (holder && holder.id !== it.id) {
       if (!o.overwrite)
         throw badRequest('BadRequestInvalidPublishName', `Another iteration is published as '${name}'.`);
-      await this.storage.iterations.update({
-        ...holder,
+      await this.storage.iterations.patch(projectId, holder.id, {
         publishName: null,
         originalPublishResourceId: null,
         lastModified: new Date(),
       });
     }
-    await this.storage.iterations.update({
-      ...it,
+    await this.storage.iterations.patch(projectId, iterationId, {
       publishName: name,
       originalPublishResourceId: o.predictionId,
       lastModified: new Date(),
@@ -102,8 +103,7 @@ export class IterationService {
   async unpublish(projectId: string, iterationId: string): Promise<void> {
     const it = await this.get(projectId, iterationId);
     if (!it.publishName) throw badRequest('BadRequestIterationNotPublished', `Iteration ${it.name} is not published.`);
-    await this.storage.iterations.update({
-      ...it,
+    await this.storage.iterations.patch(projectId, iterationId, {
       publishName: null,
       originalPublishResourceId: null,
       lastModified: new Date(),

@@ -1,6 +1,7 @@
 import { decodableBytes, inspectImage } from '../imaging/inspect-image.ts';
 import type { ClassifierEngine } from '../ml/classifier-engine.ts';
 import type { IterationRecord, PredictionQuery, PredictionRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest, notFound, projectNotFound } from './errors.ts';
 import { sha256 } from './images.ts';
@@ -90,10 +91,11 @@ export class PredictionService {
         }))
         .sort((a, b) => b.probability - a.probability),
     };
-    if (o.store) {
-      await this.storage.blobs.put(record.contentHash, bytes);
-      await this.storage.predictions.add(record);
-    }
+    if (o.store)
+      await blobCollector(this.storage).pinned([record.contentHash], async () => {
+        await this.storage.blobs.put(record.contentHash, bytes);
+        await this.storage.predictions.add(record);
+      });
     return record;
   }
 
@@ -159,7 +161,7 @@ export class PredictionService {
   async delete(projectId: string, ids: string[]): Promise<void> {
     await this.iterations.list(projectId);
     if (!ids.length) throw badRequest('BadRequestPredictionIdsMissing', 'Name the predictions to delete.');
-    await this.storage.predictions.delete(projectId, ids);
+    await blobCollector(this.storage).collect(await this.storage.predictions.delete(projectId, ids));
   }
 }
 

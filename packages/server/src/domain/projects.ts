@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClassificationType, ProjectRecord, ProjectSettingsRecord, Storage } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { defaultDomainId, findDomain } from './domain-catalog.ts';
 import { badRequest, projectNotFound } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -130,7 +131,7 @@ export class ProjectService {
 
   async delete(id: string): Promise<void> {
     await this.get(id);
-    await this.storage.projects.delete(id);
+    await blobCollector(this.storage).collect(await this.storage.projects.delete(id));
   }
 
   private resolveSettings(

@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging.ts';
 import type { ClassifierEngine, RegionBox } from '../ml/classifier-engine.ts';
 import type { IterationRecord, ProjectRecord, Storage, TagRecord } from '../storage/types.ts';
+import { blobCollector } from './blob-collector.ts';
 import { findDomain } from './domain-catalog.ts';
 import { badRequest } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -121,16 +122,22 @@ export class TrainingService {
       evaluationKey: null,
       progress: 0,
     };
-    await this.storage.iterations.create(
-      iteration,
-      images.map((i) => i.id),
-    );
-    const job: TrainJob = { projectId, iterationId: iteration.id, settings: project.settings, images };
+    // The images' bytes must outlive a delete of the images until the job holds its own pin (runJob).
+    const release = await blobCollector(this.storage).pin(images.map((i) => i.contentHash));
     try {
-      await this.queue.submit({ id: iteration.id, kind: 'train', key: projectId, payload: job });
-    } catch (e) {
-      await this.fail(job, 'The training could not be queued; train again.');
-      throw e;
+      await this.storage.iterations.create(
+        iteration,
+        images.map((i) => i.id),
+      );
+      const job: TrainJob = { projectId, iterationId: iteration.id, settings: project.settings, images };
+      try {
+        await this.queue.submit({ id: iteration.id, kind: 'train', key: projectId, payload: job });
+      } catch (e) {
+        await this.fail(job, 'The training could not be queued; train again.');
+        throw e;
+      }
+    } finally {
+      await release();
     }
     return iteration;
   }
@@ -207,7 +214,13 @@ export class TrainingService {
     const iteration = await this.storage.iterations.get(job.projectId, job.iterationId);
     // Deleted meanwhile, or already settled by a worker that was presumed dead but finished after all.
     if (iteration?.status !== 'Training') return;
-    await this.run({ id: job.projectId, settings: job.settings }, iteration, job.images);
+    // The images' bytes must outlive a delete of the images while the job runs.
+    const release = await blobCollector(this.storage).pin(job.images.map((i) => i.contentHash));
+    try {
+      await this.run({ id: job.projectId, settings: job.settings }, iteration, job.images);
+    } finally {
+      await release();
+    }
   }
 
   private async fail(
@@ -216,14 +229,11 @@ export class TrainingService {
   ): Promise<IterationRecord | undefined> {
     const it = await this.storage.iterations.get(job.projectId, job.iterationId);
     if (it?.status !== 'Training') return undefined;
-    const failed: IterationRecord = {
-      ...it,
+    return this.storage.iterations.patch(job.projectId, job.iterationId, {
       status: 'Failed',
       lastModified: new Date(),
       trainingErrorDetails: details,
-    };
-    await this.storage.iterations.update(failed);
-    return failed;
+    });
   }
 
   private async trainingSet(project: ProjectRecord, selected: string[] | undefined) {
@@ -264,9 +274,16 @@ export class TrainingService {
     const domain = findDomain(project.settings.domainId)!;
     const detection = domain.type === 'ObjectDetection';
     let lastSaved = 0;
-    // Progress writes are chained and awaited before the final one: on a database with a connection pool, a late
-    // progress write could otherwise land after Completed and put the iteration back in Training.
-    let progressSaved: Promise<unknown> = Promise.resolve();
+    // Progress writes run in order and are awaited before the final write, which must land last. A write that
+    // fails, or finds the iteration gone (its project deleted), stops the training.
+    let progressWrites: Promise<unknown> = Promise.resolve();
+    let progressError: unknown;
+    const stop = new AbortController();
+    const patch = async (changes: Partial<IterationRecord>) => {
+      const stored = await this.storage.iterations.patch(project.id, iteration.id, changes);
+      if (!stored) stop.abort(new IterationGoneError());
+      return stored;
+    };
     try {
       const trained = await this.engine.train({
         task: detection ? 'detection' : 'classification',
@@ -287,19 +304,23 @@ export class TrainingService {
           // Persist progress now and then, not on every step.
           if (fraction - lastSaved < 0.1) return;
           lastSaved = fraction;
-          progressSaved = progressSaved
-            .then(() => this.storage.iterations.update({ ...iteration, progress: fraction, lastModified: new Date() }))
-            .catch(() => {});
+          progressWrites = progressWrites
+            .then(() => patch({ progress: fraction, lastModified: new Date() }))
+            .catch((e) => {
+              progressError ??= e;
+              stop.abort(e);
+            });
         },
+        signal: stop.signal,
       });
-      await progressSaved;
+      await progressWrites;
+      if (progressError) throw progressError;
       const modelKey = `model-${iteration.id}`;
       const evaluationKey = `evaluation-${iteration.id}`;
       await this.storage.blobs.put(modelKey, trained.model);
       await this.storage.blobs.put(evaluationKey, trained.evaluation);
       const now = new Date();
-      const completed: IterationRecord = {
-        ...iteration,
+      const stored = await patch({
         status: 'Completed',
         progress: 1,
         lastModified: now,
@@ -316,9 +337,12 @@ export class TrainingService {
         ),
         modelKey,
         evaluationKey,
-      };
-      await this.storage.iterations.update(completed);
-      this.events?.trainingFinished(completed);
+      });
+      if (!stored) {
+        await blobCollector(this.storage).collect({ contentHashes: [], blobKeys: [modelKey, evaluationKey] });
+        return;
+      }
+      this.events?.trainingFinished(stored);
       this.logger.info('training completed', {
         projectId: project.id,
         iterationId: iteration.id,
@@ -326,20 +350,19 @@ export class TrainingService {
         images: images.length,
       });
     } catch (e) {
+      await progressWrites;
+      if (stop.signal.reason instanceof IterationGoneError) return;
       this.logger.error('training failed', {
         projectId: project.id,
         iterationId: iteration.id,
         error: (e as Error).stack,
       });
-      await progressSaved;
-      const failed: IterationRecord = {
-        ...iteration,
+      const failed = await this.storage.iterations.patch(project.id, iteration.id, {
         status: 'Failed',
         lastModified: new Date(),
         trainingErrorDetails: clientDetails(e),
-      };
-      await this.storage.iterations.update(failed);
-      this.events?.trainingFinished(failed);
+      });
+      if (failed) this.events?.trainingFinished(failed);
     }
   }
 }
@@ -353,4 +376,12 @@ function clientDetails(e: unknown): string {
   if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_\w+)$/.test(code))
     return `Training stopped on a server error (${code}); train again.`;
   return (e as Error)?.message || 'Training failed.';
+}
+
+/** Why a training stops early: its iteration was deleted (with its project) while it ran. */
+class IterationGoneError extends Error {
+  constructor() {
+    super('The iteration no longer exists.');
+    this.name = 'IterationGoneError';
+  }
 }

@@ -36,10 +36,13 @@ const waiting: Job[] = [];
 const slots: Slot[] = [];
 let started = 0;
 
-/** The worker's bootstrap: tsx when the server runs from its TypeScript sources (as the ML workers do). */
+/**
+ * The worker's bootstrap: tsx when the server runs from its TypeScript sources (as the ML workers do). The build
+ * (tsup.config.ts) puts the worker beside this code as CommonJS, since the bootstrap `require`s it.
+ */
 function bootstrap(): string {
   const entry = fileURLToPath(
-    new URL(`./bmp-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+    new URL(`./bmp-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.cjs'}`, import.meta.url),
   );
   const register = entry.endsWith('.ts')
     ? `require(${JSON.stringify(requireHere.resolve('tsx/cjs/api'))}).register();\n`

@@ -45,7 +45,7 @@ const EMBED_SHARE = 0.3;
  * Object detection on @cvkit/ml: feature maps of the whole image (cached per image content and backbone, like
  * classification's features), a detector fitted and cross-validated on the fitting worker, boxes and metrics.
  */
-export function createDetectionEngine(opts: { logger: Logger; features: FeatureStore }) {
+export function createDetectionEngine(opts: { logger: Logger; features: Pick<FeatureStore, 'getMany' | 'put'> }) {
   let logged = false;
   async function backbone(): Promise<DetectionBackbone> {
     const b = await getDetectionBackbone();

@@ -66,7 +66,11 @@ function advancedBudgetMs(reservedBudgetInHours: number): number {
 /** Share of the progress bar spent embedding (the rest is fitting and cross-validation). */
 const EMBED_SHARE = 0.6;
 
-export function createMlEngine(opts: { logger: Logger; features: FeatureStore }): ClassifierEngine {
+/** The engine reads and fills the feature cache; freeing entries is the domain's (blob-collector.ts). */
+export function createMlEngine(opts: {
+  logger: Logger;
+  features: Pick<FeatureStore, 'getMany' | 'put'>;
+}): ClassifierEngine {
   let engine: Promise<EngineInfo> | undefined;
   const startEngine = () => {
     engine ??= initEngine();

@@ -92,8 +92,8 @@ export interface ProjectStore {
   count(): Promise<number>;
   create(p: ProjectRecord): Promise<void>;
   update(p: ProjectRecord): Promise<void>;
-  /** Removes the project and everything it owns. */
-  delete(id: string): Promise<void>;
+  /** Removes the project and everything it owns; answers which blobs its rows referred to. */
+  delete(id: string): Promise<ReleasedBlobs>;
 }
 
 export interface TagStore {
@@ -115,8 +115,8 @@ export interface ImageStore {
   countAll(projectId: string): Promise<number>;
   /** Inserts images with their tags and regions in one transaction. */
   addBatch(projectId: string, images: NewImage[]): Promise<void>;
-  deleteMany(projectId: string, ids: string[]): Promise<void>;
-  deleteAll(projectId: string): Promise<void>;
+  deleteMany(projectId: string, ids: string[]): Promise<ReleasedBlobs>;
+  deleteAll(projectId: string): Promise<ReleasedBlobs>;
   /** Adds tag links; returns the links that were new. */
   addTags(
     projectId: string,
@@ -126,8 +126,6 @@ export interface ImageStore {
   addRegions(projectId: string, regions: RegionRecord[]): Promise<void>;
   deleteRegions(projectId: string, regionIds: string[]): Promise<number>;
   setMetadata(projectId: string, updates: { imageId: string; metadata: Record<string, string> }[]): Promise<void>;
-  /** Every content hash still referenced by any image: lets the blob store collect garbage. */
-  referencedHashes(): Promise<Set<string>>;
 }
 
 export type IterationStatus = 'Training' | 'Completed' | 'Failed';
@@ -168,8 +166,19 @@ export interface IterationStore {
   findPublished(projectId: string, publishName: string): Promise<IterationRecord | undefined>;
   /** Creates the iteration and records which images it trains on, in one transaction. */
   create(it: IterationRecord, imageIds: string[]): Promise<void>;
+  /** Replaces the whole record: a write based on an older read undoes other writers' changes; prefer `patch`. */
   update(it: IterationRecord): Promise<void>;
-  delete(projectId: string, iterationId: string): Promise<void>;
+  /**
+   * Changes only the given fields, reading and writing in one transaction, so writers of different fields (a
+   * rename, training progress) never undo each other. Answers the iteration as stored, or undefined when it is gone.
+   */
+  patch(
+    projectId: string,
+    iterationId: string,
+    changes: Partial<Omit<IterationRecord, 'id' | 'projectId'>>,
+  ): Promise<IterationRecord | undefined>;
+  /** Removes the iteration with its stored predictions and exports; answers which blobs they referred to. */
+  delete(projectId: string, iterationId: string): Promise<ReleasedBlobs>;
   /** Every iteration left in Training by a previous process (they cannot still be running). */
   listTraining(): Promise<IterationRecord[]>;
 }
@@ -210,7 +219,7 @@ export interface PredictionStore {
   add(p: PredictionRecord): Promise<void>;
   getMany(projectId: string, ids: string[]): Promise<PredictionRecord[]>;
   query(projectId: string, q: PredictionQuery): Promise<PredictionRecord[]>;
-  delete(projectId: string, ids: string[]): Promise<void>;
+  delete(projectId: string, ids: string[]): Promise<ReleasedBlobs>;
 }
 
 export interface ExportRecord {
@@ -238,6 +247,23 @@ export interface ExportStore {
 export interface FeatureStore {
   getMany(backboneKey: string, hashes: string[]): Promise<Map<string, Float32Array[]>>;
   put(backboneKey: string, hash: string, views: Float32Array[]): Promise<void>;
+  /** Forgets the features of these contents under every backbone. */
+  deleteFor(hashes: string[]): Promise<void>;
+}
+
+/**
+ * Blobs that rows referred to until a delete removed them: `contentHashes` are content-addressed and may still be
+ * shared with other rows (see ContentReferenceStore); `blobKeys` were owned by the removed rows alone.
+ */
+export interface ReleasedBlobs {
+  contentHashes: string[];
+  blobKeys: string[];
+}
+
+/** Who still refers to content-addressed blobs: images (of any project) and stored predictions. */
+export interface ContentReferenceStore {
+  /** Row counts per hash; hashes nothing refers to are answered with zeros. */
+  usage(hashes: string[]): Promise<Map<string, { images: number; predictions: number }>>;
 }
 
 /** Bytes addressed by content (sha256 hex) plus a variant suffix, e.g. thumbnails. */
@@ -256,6 +282,7 @@ export interface Storage {
   predictions: PredictionStore;
   features: FeatureStore;
   exports: ExportStore;
+  references: ContentReferenceStore;
   blobs: BlobStore;
   /** Key/value settings the server keeps (e.g. its URL-signing secret). */
   settings: {

@@ -7,6 +7,7 @@ import {
   UndecodableImageError,
   UnsupportedExportError,
 } from '../../src/ml/classifier-engine.ts';
+import type { FeatureStore } from '../../src/storage/types.ts';
 
 /**
  * A stand-in for the real engine in HTTP and domain tests: nearest-centroid on an image's mean colour.
@@ -14,7 +15,12 @@ import {
  * End-to-end tests use the real engine.
  */
 export function fakeEngine(
-  opts: { trainDelayMs?: number; failWith?: string } = {},
+  opts: {
+    trainDelayMs?: number;
+    failWith?: string;
+    /** Caches each image's mean colour here, as the real engine caches embeddings (for tests of the cache). */
+    features?: Pick<FeatureStore, 'getMany' | 'put'>;
+  } = {},
 ): ClassifierEngine & { trained: number } {
   const engine = {
     trained: 0,
@@ -27,7 +33,17 @@ export function fakeEngine(
       if (opts.trainDelayMs) await new Promise((r) => setTimeout(r, opts.trainDelayMs));
       if (opts.failWith) throw new Error(opts.failWith);
       const feats = new Map<string, number[]>();
-      for (const img of job.images) feats.set(img.id, await meanColour(await job.loadImage(img.contentHash)));
+      const cached =
+        (await opts.features?.getMany(
+          FAKE_BACKBONE,
+          job.images.map((i) => i.contentHash),
+        )) ?? new Map();
+      for (const img of job.images) {
+        const known = cached.get(img.contentHash)?.[0];
+        const colour = known ? [...known] : await meanColour(await job.loadImage(img.contentHash));
+        if (!known) await opts.features?.put(FAKE_BACKBONE, img.contentHash, [Float32Array.from(colour)]);
+        feats.set(img.id, colour);
+      }
       const centroid = (tagId: string, except?: string) => {
         const members = job.images
           .filter((i) => i.tagIds.includes(tagId) && i.id !== except)
@@ -111,6 +127,8 @@ export function fakeEngine(
   };
   return engine;
 }
+
+const FAKE_BACKBONE = 'fake/mean-colour';
 
 async function meanColour(bytes: Uint8Array): Promise<number[]> {
   const { data } = await sharp(bytes, { failOn: 'error' })

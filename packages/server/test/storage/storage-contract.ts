@@ -60,14 +60,17 @@ export function describeStorageContract(
       await s.iterations.create(iteration(a.id), [img!.id]);
       await s.predictions.add(prediction(a.id, 'it', new Date(5)));
       await s.exports.put(exportRecord(a.id, 'it'));
-      await s.projects.delete(a.id);
+      const released = await s.projects.delete(a.id);
+      // What the project's rows referred to comes back, for the collector to free what nothing else uses.
+      expect(released.contentHashes).toContain(img!.contentHash);
       expect(await s.projects.get(a.id)).toBeUndefined();
       expect(await s.tags.list(a.id)).toEqual([]);
       expect(await s.images.countAll(a.id)).toBe(0);
       expect(await s.iterations.list(a.id)).toEqual([]);
       expect(await s.predictions.query(a.id, { orderBy: 'Newest', limit: 10 })).toEqual([]);
       expect(await s.exports.listExporting()).toEqual([]);
-      expect(await s.images.referencedHashes()).toEqual(new Set());
+      const usage = await s.references.usage([img!.contentHash]);
+      expect(usage.get(img!.contentHash)).toEqual({ images: 0, predictions: 0 });
       expect(await s.projects.count()).toBe(1);
     });
 
@@ -160,7 +163,8 @@ export function describeStorageContract(
       const byHash = await s.images.findByHash(p.id, [images[1]!.record.contentHash, foreign.contentHash]);
       expect([...byHash.keys()]).toEqual([images[1]!.record.contentHash]);
       expect(await s.images.countAll(p.id)).toBe(4);
-      expect((await s.images.referencedHashes()).size).toBe(5);
+      const usage = await s.references.usage([...images.map((i) => i.record.contentHash), foreign.contentHash]);
+      expect([...usage.values()].filter((u) => u.images > 0)).toHaveLength(5);
       // Image 0 is tagged red directly and by a region: it counts once, as does image 2 through its region.
       await s.images.addRegions(p.id, [
         { id: randomUUID(), imageId: ids[0]!, tagId: red.id, left: 0, top: 0, width: 1, height: 1, created: same },

@@ -174,7 +174,7 @@ describe('exportDocker (Linux): the package', () => {
     for (const p of files.map((f) => f.path).filter((p) => p.startsWith('app/') && p.endsWith('.js'))) {
       expect(text(fileAt('README.md'))).toContain(`\`${p}\``);
     }
-  });
+  }, 30_000);
 
   it('pins the dependency versions this repository runs the app with', () => {
     const pkg = JSON.parse(text(fileAt('app/package.json')));

@@ -110,6 +110,16 @@ export const pgMigrations: string[] = [
   );
   CREATE INDEX jobs_claimable ON jobs(status, created) WHERE status IN ('queued', 'running');
   `,
+  // Content-addressed blobs are shared by images (of any project) and stored predictions: deleting one frees the
+  // blob only when no row refers to it any more (SQLite's migration 4).
+  `
+  ALTER TABLE predictions ADD COLUMN content_hash TEXT;
+  UPDATE predictions SET content_hash = (record::jsonb)->>'contentHash';
+  CREATE INDEX predictions_content_hash ON predictions(content_hash);
+  CREATE INDEX predictions_iteration ON predictions(project_id, iteration_id);
+  CREATE INDEX images_content_hash ON images(content_hash);
+  CREATE INDEX features_content_hash ON features(content_hash);
+  `,
 ];
 
 /** Tables the schema keeps that have no SQLite twin (so migrate-storage does not look for one). */

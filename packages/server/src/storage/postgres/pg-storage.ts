@@ -11,6 +11,7 @@ import {
 } from '../record-codec.ts';
 import type {
   BlobStore,
+  ContentReferenceStore,
   ExportRecord,
   ExportStore,
   FeatureStore,
@@ -26,6 +27,7 @@ import type {
   ProjectRecord,
   ProjectStore,
   RegionRecord,
+  ReleasedBlobs,
   Storage,
   TagRecord,
   TagStore,
@@ -72,6 +74,7 @@ export async function openPgStorage(
     predictions: new PgPredictions(pool),
     features: new PgFeatures(pool),
     exports: new PgExports(pool),
+    references: new PgContentReferences(pool),
     blobs,
     settings: {
       async get(key) {
@@ -150,8 +153,50 @@ class PgProjects implements ProjectStore {
       [p.name, p.description, JSON.stringify(p.settings), +p.lastModified, p.status, p.revision, p.id],
     );
   }
-  async delete(id: string) {
-    await this.db.query('DELETE FROM projects WHERE id = $1', [id]);
+  async delete(id: string): Promise<ReleasedBlobs> {
+    return inTransaction(this.db, async (c) => {
+      const released = await blobsReferenced(
+        c,
+        `SELECT content_hash AS h FROM images WHERE project_id = $1
+         UNION SELECT content_hash FROM predictions WHERE project_id = $1`,
+        `SELECT (record::jsonb)->>'modelKey' AS k FROM iterations WHERE project_id = $1
+         UNION ALL SELECT (record::jsonb)->>'evaluationKey' FROM iterations WHERE project_id = $1
+         UNION ALL SELECT (record::jsonb)->>'blobKey' FROM exports WHERE project_id = $1`,
+        [id],
+      );
+      await c.query('DELETE FROM projects WHERE id = $1', [id]);
+      return released;
+    });
+  }
+}
+
+/** What rows refer to (content hashes in column h, blob keys in column k); read inside the deleting transaction. */
+async function blobsReferenced(
+  db: Queryable,
+  hashSql: string,
+  keySql: string,
+  args: unknown[],
+): Promise<ReleasedBlobs> {
+  const hashes = (await db.query(hashSql, args)).rows.map((r) => r.h);
+  const keys = (await db.query(keySql, args)).rows.map((r) => r.k);
+  const present = (xs: unknown[]) => xs.filter((x): x is string => typeof x === 'string');
+  return { contentHashes: present(hashes), blobKeys: present(keys) };
+}
+
+/** Counts, per content hash, the images and stored predictions that still refer to it. */
+class PgContentReferences implements ContentReferenceStore {
+  constructor(private readonly db: pg.Pool) {}
+  async usage(hashes: string[]) {
+    const unique = [...new Set(hashes)];
+    const out = new Map(unique.map((h) => [h, { images: 0, predictions: 0 }]));
+    for (const table of ['images', 'predictions'] as const) {
+      const { rows } = await this.db.query(
+        `SELECT content_hash, COUNT(*)::int AS n FROM ${table} WHERE content_hash = ANY($1::text[]) GROUP BY content_hash`,
+        [unique],
+      );
+      for (const r of rows) out.get(r.content_hash as string)![table] = r.n as number;
+    }
+    return out;
   }
 }
 
@@ -364,17 +409,22 @@ class PgImages implements ImageStore {
     });
   }
 
-  async deleteMany(projectId: string, ids: string[]) {
-    await inTransaction(this.db, async (c) => {
-      await c.query('DELETE FROM images WHERE project_id = $1 AND id = ANY($2::text[])', [projectId, ids]);
+  async deleteMany(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
+    return inTransaction(this.db, async (c) => {
+      const { rows } = await c.query(
+        'DELETE FROM images WHERE project_id = $1 AND id = ANY($2::text[]) RETURNING content_hash',
+        [projectId, ids],
+      );
       await bumpRevision(c, projectId);
+      return { contentHashes: rows.map((r) => r.content_hash as string), blobKeys: [] };
     });
   }
 
-  async deleteAll(projectId: string) {
-    await inTransaction(this.db, async (c) => {
-      await c.query('DELETE FROM images WHERE project_id = $1', [projectId]);
+  async deleteAll(projectId: string): Promise<ReleasedBlobs> {
+    return inTransaction(this.db, async (c) => {
+      const { rows } = await c.query('DELETE FROM images WHERE project_id = $1 RETURNING content_hash', [projectId]);
       await bumpRevision(c, projectId);
+      return { contentHashes: rows.map((r) => r.content_hash as string), blobKeys: [] };
     });
   }
 
@@ -436,11 +486,6 @@ class PgImages implements ImageStore {
         ]);
     });
   }
-
-  async referencedHashes() {
-    const { rows } = await this.db.query('SELECT DISTINCT content_hash FROM images');
-    return new Set(rows.map((r) => r.content_hash as string));
-  }
 }
 
 class PgIterations implements IterationStore {
@@ -488,10 +533,36 @@ class PgIterations implements IterationStore {
       [it.status, it.publishName, fromIteration(it), it.projectId, it.id],
     );
   }
-  async delete(projectId: string, iterationId: string) {
-    await inTransaction(this.db, async (c) => {
+  async patch(projectId: string, iterationId: string, changes: Partial<IterationRecord>) {
+    return inTransaction(this.db, async (c) => {
+      const { rows } = await c.query('SELECT record FROM iterations WHERE project_id = $1 AND id = $2 FOR UPDATE', [
+        projectId,
+        iterationId,
+      ]);
+      if (!rows[0]) return undefined;
+      const next: IterationRecord = { ...toIteration(rows[0]), ...changes, id: iterationId, projectId };
+      await c.query(
+        'UPDATE iterations SET status = $1, publish_name = $2, record = $3 WHERE project_id = $4 AND id = $5',
+        [next.status, next.publishName, fromIteration(next), projectId, iterationId],
+      );
+      return next;
+    });
+  }
+  async delete(projectId: string, iterationId: string): Promise<ReleasedBlobs> {
+    return inTransaction(this.db, async (c) => {
+      const released = await blobsReferenced(
+        c,
+        'SELECT DISTINCT content_hash AS h FROM predictions WHERE project_id = $1 AND iteration_id = $2',
+        `SELECT (record::jsonb)->>'modelKey' AS k FROM iterations WHERE project_id = $1 AND id = $2
+         UNION ALL SELECT (record::jsonb)->>'evaluationKey' FROM iterations WHERE project_id = $1 AND id = $2
+         UNION ALL SELECT (record::jsonb)->>'blobKey' FROM exports WHERE project_id = $1 AND iteration_id = $2`,
+        [projectId, iterationId],
+      );
+      await c.query('DELETE FROM predictions WHERE project_id = $1 AND iteration_id = $2', [projectId, iterationId]);
+      await c.query('DELETE FROM exports WHERE project_id = $1 AND iteration_id = $2', [projectId, iterationId]);
       await c.query('DELETE FROM iteration_images WHERE iteration_id = $1', [iterationId]);
       await c.query('DELETE FROM iterations WHERE project_id = $1 AND id = $2', [projectId, iterationId]);
+      return released;
     });
   }
   async listTraining() {
@@ -503,8 +574,16 @@ class PgPredictions implements PredictionStore {
   constructor(private readonly db: pg.Pool) {}
   async add(p: PredictionRecord) {
     await this.db.query(
-      'INSERT INTO predictions(id, project_id, iteration_id, created, application, record) VALUES ($1, $2, $3, $4, $5, $6)',
-      [p.id, p.projectId, p.iterationId, +p.created, p.application, JSON.stringify({ ...p, created: +p.created })],
+      'INSERT INTO predictions(id, project_id, iteration_id, created, application, content_hash, record) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
+        p.id,
+        p.projectId,
+        p.iterationId,
+        +p.created,
+        p.application,
+        p.contentHash,
+        JSON.stringify({ ...p, created: +p.created }),
+      ],
     );
   }
   async getMany(projectId: string, ids: string[]) {
@@ -556,8 +635,12 @@ class PgPredictions implements PredictionStore {
       after = { created: last.created as number, id: last.id as string };
     }
   }
-  async delete(projectId: string, ids: string[]) {
-    await this.db.query('DELETE FROM predictions WHERE project_id = $1 AND id = ANY($2::text[])', [projectId, ids]);
+  async delete(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
+    const { rows } = await this.db.query(
+      'DELETE FROM predictions WHERE project_id = $1 AND id = ANY($2::text[]) RETURNING content_hash',
+      [projectId, ids],
+    );
+    return { contentHashes: rows.flatMap((r) => (r.content_hash ? [r.content_hash as string] : [])), blobKeys: [] };
   }
 }
 
@@ -567,6 +650,9 @@ class PgPredictions implements PredictionStore {
  */
 class PgFeatures implements FeatureStore {
   constructor(private readonly db: pg.Pool) {}
+  async deleteFor(hashes: string[]) {
+    await this.db.query('DELETE FROM features WHERE content_hash = ANY($1::text[])', [[...new Set(hashes)]]);
+  }
   async getMany(backboneKey: string, hashes: string[]) {
     const { rows } = await this.db.query(
       'SELECT content_hash, views FROM features WHERE backbone = $1 AND content_hash = ANY($2::text[])',

@@ -97,4 +97,14 @@ export const migrations: string[] = [
   );
   CREATE INDEX exports_iteration ON exports(project_id, iteration_id, created);
   `,
+  // Content-addressed blobs are shared by images (of any project) and stored predictions: deleting one frees the
+  // blob only when no row refers to it any more, and these indexes make that count cheap.
+  `
+  ALTER TABLE predictions ADD COLUMN content_hash TEXT;
+  UPDATE predictions SET content_hash = json_extract(record, '$.contentHash');
+  CREATE INDEX predictions_content_hash ON predictions(content_hash);
+  CREATE INDEX predictions_iteration ON predictions(project_id, iteration_id);
+  CREATE INDEX images_content_hash ON images(content_hash);
+  CREATE INDEX features_content_hash ON features(content_hash);
+  `,
 ];

@@ -29,10 +29,12 @@ import type {
   ProjectRecord,
   ProjectStore,
   RegionRecord,
+  ReleasedBlobs,
   Storage,
   TagRecord,
   TagStore,
 } from '../types.ts';
+import { blobsOfIteration, blobsOfProject, deleteByIds, SqliteContentReferences } from './content-references.ts';
 import { migrations } from './schema.ts';
 
 type Row = Record<string, unknown>;
@@ -73,6 +75,7 @@ export function openSqliteStorage(
     predictions: new SqlitePredictions(db),
     features: new SqliteFeatures(db),
     exports: new SqliteExports(db),
+    references: new SqliteContentReferences(db),
     blobs,
     settings: {
       async get(key) {
@@ -133,7 +136,11 @@ class SqliteProjects implements ProjectStore {
       .run(p.name, p.description, JSON.stringify(p.settings), +p.lastModified, p.status, p.revision, p.id);
   }
   async delete(id: string) {
-    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+    return this.db.transaction(() => {
+      const released = blobsOfProject(this.db, id);
+      this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+      return released;
+    })();
   }
 }
 
@@ -345,20 +352,21 @@ class SqliteImages implements ImageStore {
     })();
   }
 
-  async deleteMany(projectId: string, ids: string[]) {
-    this.db.transaction(() => {
-      for (const chunk of chunks(ids, 500))
-        this.db
-          .prepare(`DELETE FROM images WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`)
-          .run(projectId, ...chunk);
+  async deleteMany(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
+    return this.db.transaction(() => {
+      const contentHashes = deleteByIds(this.db, 'images', projectId, ids);
       bumpRevision(this.db, projectId);
+      return { contentHashes, blobKeys: [] };
     })();
   }
 
-  async deleteAll(projectId: string) {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM images WHERE project_id = ?').run(projectId);
+  async deleteAll(projectId: string): Promise<ReleasedBlobs> {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare('DELETE FROM images WHERE project_id = ? RETURNING content_hash')
+        .all(projectId) as Row[];
       bumpRevision(this.db, projectId);
+      return { contentHashes: rows.map((r) => r.content_hash as string), blobKeys: [] };
     })();
   }
 
@@ -410,11 +418,6 @@ class SqliteImages implements ImageStore {
       for (const u of updates) upd.run(JSON.stringify(u.metadata), projectId, u.imageId);
     })();
   }
-
-  async referencedHashes() {
-    const rows = this.db.prepare('SELECT DISTINCT content_hash FROM images').all() as Row[];
-    return new Set(rows.map((r) => r.content_hash as string));
-  }
 }
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {
@@ -456,10 +459,27 @@ class SqliteIterations implements IterationStore {
       .prepare('UPDATE iterations SET status = ?, publish_name = ?, record = ? WHERE project_id = ? AND id = ?')
       .run(it.status, it.publishName, fromIteration(it), it.projectId, it.id);
   }
+  async patch(projectId: string, iterationId: string, changes: Partial<IterationRecord>) {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('SELECT record FROM iterations WHERE project_id = ? AND id = ?')
+        .get(projectId, iterationId) as Row | undefined;
+      if (!row) return undefined;
+      const next = { ...toIteration(row), ...changes, id: iterationId, projectId };
+      this.db
+        .prepare('UPDATE iterations SET status = ?, publish_name = ?, record = ? WHERE project_id = ? AND id = ?')
+        .run(next.status, next.publishName, fromIteration(next), projectId, iterationId);
+      return next;
+    })();
+  }
   async delete(projectId: string, iterationId: string) {
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const released = blobsOfIteration(this.db, projectId, iterationId);
+      this.db.prepare('DELETE FROM predictions WHERE project_id = ? AND iteration_id = ?').run(projectId, iterationId);
+      this.db.prepare('DELETE FROM exports WHERE project_id = ? AND iteration_id = ?').run(projectId, iterationId);
       this.db.prepare('DELETE FROM iteration_images WHERE iteration_id = ?').run(iterationId);
       this.db.prepare('DELETE FROM iterations WHERE project_id = ? AND id = ?').run(projectId, iterationId);
+      return released;
     })();
   }
   async listTraining() {
@@ -486,7 +506,7 @@ class SqlitePredictions implements PredictionStore {
     const group = this.waiting;
     this.waiting = [];
     const insert = this.db.prepare(
-      'INSERT INTO predictions(id, project_id, iteration_id, created, application, record) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO predictions(id, project_id, iteration_id, created, application, content_hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const write = (p: PredictionRecord) =>
       insert.run(
@@ -495,6 +515,7 @@ class SqlitePredictions implements PredictionStore {
         p.iterationId,
         +p.created,
         p.application,
+        p.contentHash,
         JSON.stringify({ ...p, created: +p.created }),
       );
     try {
@@ -569,13 +590,11 @@ class SqlitePredictions implements PredictionStore {
     }
     return out;
   }
-  async delete(projectId: string, ids: string[]) {
-    this.db.transaction(() => {
-      for (const chunk of chunks(ids, 500))
-        this.db
-          .prepare(`DELETE FROM predictions WHERE project_id = ? AND id IN (${chunk.map(() => '?').join(',')})`)
-          .run(projectId, ...chunk);
-    })();
+  async delete(projectId: string, ids: string[]): Promise<ReleasedBlobs> {
+    return this.db.transaction(() => ({
+      contentHashes: deleteByIds(this.db, 'predictions', projectId, ids),
+      blobKeys: [],
+    }))();
   }
 }
 
@@ -598,6 +617,12 @@ class SqliteFeatures implements FeatureStore {
     this.db
       .prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)')
       .run(backboneKey, hash, encodeViews(views));
+  }
+  async deleteFor(hashes: string[]) {
+    this.db.transaction(() => {
+      for (const chunk of chunks([...new Set(hashes)], 500))
+        this.db.prepare(`DELETE FROM features WHERE content_hash IN (${chunk.map(() => '?').join(',')})`).run(...chunk);
+    })();
   }
 }
 
