@@ -3,50 +3,18 @@
  * their boxes through the SDK (the region editor has its own test), then Train in the portal, mAP on the Performance
  * tab recomputed through the API when the Overlap Threshold moves, and Quick Test drawing the boxes it finds.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TrainingClient } from '@cvkit/sdk';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, portalSession, repoRoot, screenshot } from './helpers/browser.ts';
-
-const dataset = join(repoRoot, 'data/datasets/azure-cv-fork-scissors');
-type Annotated = { file: string; regions: { tag: string; left: number; top: number; width: number; height: number }[] };
-
-/** A detection project holding the training photos of the set, each with its boxes. */
-async function uploadForksAndScissors(endpoint: string): Promise<void> {
-  const trainer = new TrainingClient({ endpoint, trainingKey: 'cvkit-dev-training-key' });
-  const domains = await trainer.getDomains();
-  const domain = domains.find((d) => d.type === 'ObjectDetection' && d.name === 'General');
-  const project = await trainer.createProject({ name: 'Forks and scissors', domainId: domain!.id! });
-  const { images } = JSON.parse(readFileSync(join(dataset, 'annotations.json'), 'utf8')) as { images: Annotated[] };
-  const train = images.filter((i) => i.file.startsWith('train/'));
-  const tagIds = new Map<string, string>();
-  for (const name of new Set(train.flatMap((i) => i.regions.map((r) => r.tag))))
-    tagIds.set(name, (await trainer.createTag(project.id!, { name })).id!);
-  const summary = await trainer.createImagesFromFiles(project.id!, {
-    images: train.map((i) => ({
-      name: i.file,
-      contents: readFileSync(join(dataset, i.file)).toString('base64'),
-      regions: i.regions.map(({ tag, left, top, width, height }) => ({
-        tagId: tagIds.get(tag)!,
-        left,
-        top,
-        width,
-        height,
-      })),
-    })),
-  });
-  expect(summary.isBatchSuccessful).toBe(true);
-  expect(train).toHaveLength(40);
-}
+import { haveChromium, portalSession, screenshot } from './helpers/browser.ts';
+import { forksAndScissors as dataset, uploadForksAndScissors } from './helpers/detection-set.ts';
 
 describe.runIf(haveChromium())('the object detection workshop in the portal', () => {
   const session = portalSession();
   let page: Page;
   beforeAll(async () => {
     page = session.page;
-    await uploadForksAndScissors(session.server.url);
+    await uploadForksAndScissors(session.server.url, 'Forks and scissors');
   });
 
   it('trains a detector and shows mAP, recomputed at another Overlap Threshold', async () => {

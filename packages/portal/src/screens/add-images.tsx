@@ -10,7 +10,16 @@ interface Problem {
   reason: string;
 }
 
-export function AddImagesDialog({ project, onClose }: { project: Project; onClose: () => void }) {
+export function AddImagesDialog({
+  project,
+  onClose,
+  onImportDataset,
+}: {
+  project: Project;
+  onClose: () => void;
+  /** "Import dataset": labelled images in a dataset format instead. */
+  onImportDataset: () => void;
+}) {
   const projectId = project.id!;
   const multiclass = project.settings.classificationType !== 'Multilabel';
   const [files, setFiles] = useState<PickedFile[]>([]);
@@ -150,6 +159,12 @@ export function AddImagesDialog({ project, onClose }: { project: Project; onClos
             </div>
             <p class="muted small">JPEG, PNG, BMP or GIF, up to 6 MB each.</p>
           </div>
+          <p class="muted small">
+            Labelled images from another tool (COCO, YOLO, Pascal VOC, CSV or folders)?{' '}
+            <button type="button" class="link" onClick={onImportDataset}>
+              Import dataset
+            </button>
+          </p>
           {files.length > 0 ? (
             <p aria-live="polite">
               {n} image{n === 1 ? '' : 's'} ready
