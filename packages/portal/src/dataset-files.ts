@@ -12,9 +12,9 @@ export function zipTree(tree: FileTree, root: string): Blob {
 }
 
 /** The files of a folder chosen with `webkitdirectory`, by their path inside it (the folder's own name dropped). */
-export async function folderTree(list: FileList): Promise<FileTree> {
+export async function folderTree(list: File[]): Promise<FileTree> {
   const tree: FileTree = new Map();
-  for (const file of [...list]) {
+  for (const file of list) {
     const path = (file.webkitRelativePath || file.name).split('/').slice(1).join('/') || file.name;
     if (path.split('/').some((part) => part.startsWith('.'))) continue;
     tree.set(path, new Uint8Array(await file.arrayBuffer()));

@@ -3,6 +3,7 @@ import { describeStatus, fromDrop, fromInput, type PickedFile } from '../files.t
 import { ensureTag, type Project, reloadTags } from '../project-state.ts';
 import { describeError, trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
+import { FolderPicker } from '../ui/folder-picker.tsx';
 import { isNegativeName, TagPicker } from '../ui/tag-picker.tsx';
 
 interface Problem {
@@ -142,20 +143,7 @@ export function AddImagesDialog({
                   }}
                 />
               </label>
-              <label class="button">
-                Browse a folder
-                <input
-                  type="file"
-                  multiple
-                  class="visually-hidden"
-                  ref={(el) => el?.setAttribute('webkitdirectory', '')}
-                  onChange={(e) => {
-                    const input = e.currentTarget;
-                    if (input.files) void fromInput(input.files).then(add);
-                    input.value = '';
-                  }}
-                />
-              </label>
+              <FolderPicker label="Browse a folder" onPick={(files) => void fromInput(files).then(add)} />
             </div>
             <p class="muted small">JPEG, PNG, BMP or GIF, up to 6 MB each.</p>
           </div>

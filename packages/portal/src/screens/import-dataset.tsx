@@ -5,6 +5,7 @@ import { folderTree } from '../dataset-files.ts';
 import { isDetection, type Project, reloadTags } from '../project-state.ts';
 import { trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
+import { FolderPicker } from '../ui/folder-picker.tsx';
 import { FormatChoice, formatsFor } from '../ui/format-choice.tsx';
 import { useAction } from '../ui/use-action.ts';
 
@@ -15,7 +16,7 @@ import { useAction } from '../ui/use-action.ts';
 export function ImportDatasetDialog({ project, onClose }: { project: Project; onClose: () => void }) {
   const kind = isDetection(project) ? 'detection' : 'classification';
   const [format, setFormat] = useState(formatsFor(kind)[0]!);
-  const [files, setFiles] = useState<FileList | null>(null);
+  const [files, setFiles] = useState<File[] | null>(null);
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [result, setResult] = useState<WriteProjectResult | null>(null);
   const action = useAction();
@@ -56,16 +57,7 @@ export function ImportDatasetDialog({ project, onClose }: { project: Project; on
     >
       <FormatChoice kind={kind} value={format} onChange={setFormat} />
       <div class="row">
-        <label class="button">
-          Choose dataset folder
-          <input
-            type="file"
-            multiple
-            class="visually-hidden"
-            ref={(el) => el?.setAttribute('webkitdirectory', '')}
-            onChange={(e) => setFiles(e.currentTarget.files)}
-          />
-        </label>
+        <FolderPicker label="Choose dataset folder" onPick={setFiles} />
         <span class="muted" aria-live="polite">
           {files?.length ? `${files.length} files chosen` : 'No folder chosen'}
         </span>
