@@ -15,9 +15,10 @@ export default defineConfig([
     noExternal: [/^@cvkit\//],
     sourcemap: true,
   },
-  // The formats alone, for browsers: no Node built-ins may appear in this bundle (test/build.test.ts checks).
+  // The formats, and a project read or written through the SDK, for browsers (the portal): no Node built-ins may
+  // appear in this bundle (test/build.test.ts checks).
   {
-    entry: { formats: 'src/formats/index.ts' },
+    entry: { formats: 'src/formats/index.ts', project: 'src/project-dataset.ts' },
     format: ['esm'],
     target: 'es2022',
     platform: 'browser',

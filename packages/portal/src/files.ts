@@ -31,7 +31,7 @@ export async function check(file: File, folder: string | null): Promise<PickedFi
 }
 
 /** Files of an <input type=file> (with `webkitdirectory`, each carries its relative path). */
-export function fromInput(list: FileList): Promise<PickedFile[]> {
+export function fromInput(list: FileList | File[]): Promise<PickedFile[]> {
   return Promise.all(
     [...list]
       .filter((f) => !f.name.startsWith('.'))

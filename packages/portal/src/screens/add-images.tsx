@@ -3,6 +3,7 @@ import { describeStatus, fromDrop, fromInput, type PickedFile } from '../files.t
 import { ensureTag, type Project, reloadTags } from '../project-state.ts';
 import { describeError, trainer } from '../session.ts';
 import { Dialog, ErrorText } from '../ui/dialog.tsx';
+import { FolderPicker } from '../ui/folder-picker.tsx';
 import { isNegativeName, TagPicker } from '../ui/tag-picker.tsx';
 
 interface Problem {
@@ -10,7 +11,16 @@ interface Problem {
   reason: string;
 }
 
-export function AddImagesDialog({ project, onClose }: { project: Project; onClose: () => void }) {
+export function AddImagesDialog({
+  project,
+  onClose,
+  onImportDataset,
+}: {
+  project: Project;
+  onClose: () => void;
+  /** "Import dataset": labelled images in a dataset format instead. */
+  onImportDataset: () => void;
+}) {
   const projectId = project.id!;
   const multiclass = project.settings.classificationType !== 'Multilabel';
   const [files, setFiles] = useState<PickedFile[]>([]);
@@ -133,23 +143,16 @@ export function AddImagesDialog({ project, onClose }: { project: Project; onClos
                   }}
                 />
               </label>
-              <label class="button">
-                Browse a folder
-                <input
-                  type="file"
-                  multiple
-                  class="visually-hidden"
-                  ref={(el) => el?.setAttribute('webkitdirectory', '')}
-                  onChange={(e) => {
-                    const input = e.currentTarget;
-                    if (input.files) void fromInput(input.files).then(add);
-                    input.value = '';
-                  }}
-                />
-              </label>
+              <FolderPicker label="Browse a folder" onPick={(files) => void fromInput(files).then(add)} />
             </div>
             <p class="muted small">JPEG, PNG, BMP or GIF, up to 6 MB each.</p>
           </div>
+          <p class="muted small">
+            Labelled images from another tool (COCO, YOLO, Pascal VOC, CSV or folders)?{' '}
+            <button type="button" class="link" onClick={onImportDataset}>
+              Import dataset
+            </button>
+          </p>
           {files.length > 0 ? (
             <p aria-live="polite">
               {n} image{n === 1 ? '' : 's'} ready

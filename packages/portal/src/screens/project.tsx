@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { domainOf, openProject, project, projectError } from '../project-state.ts';
 import { navigate, type Tab } from '../router.ts';
 import { ErrorText } from '../ui/dialog.tsx';
+import { DownloadDatasetDialog } from './download-dataset.tsx';
 import { PerformanceTab } from './performance.tsx';
 import { PredictionsTab } from './predictions.tsx';
 import { QuickTestDialog } from './quick-test.tsx';
@@ -16,7 +17,7 @@ const tabNames: Record<Tab, string> = {
 };
 
 export function ProjectScreen({ projectId, tab }: { projectId: string; tab: Tab }) {
-  const [dialog, setDialog] = useState<'train' | 'quick-test' | 'settings' | null>(null);
+  const [dialog, setDialog] = useState<'train' | 'quick-test' | 'settings' | 'dataset' | null>(null);
   useEffect(() => {
     void openProject(projectId);
   }, [projectId]);
@@ -62,6 +63,9 @@ export function ProjectScreen({ projectId, tab }: { projectId: string; tab: Tab 
           <button type="button" onClick={() => setDialog('quick-test')}>
             Quick Test
           </button>
+          <button type="button" onClick={() => setDialog('dataset')}>
+            Download dataset
+          </button>
           <button
             type="button"
             class="icon-button gear"
@@ -87,6 +91,7 @@ export function ProjectScreen({ projectId, tab }: { projectId: string; tab: Tab 
         />
       ) : null}
       {dialog === 'quick-test' ? <QuickTestDialog project={p} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'dataset' ? <DownloadDatasetDialog project={p} onClose={() => setDialog(null)} /> : null}
       {dialog === 'settings' ? <SettingsDialog project={p} onClose={() => setDialog(null)} /> : null}
     </section>
   );

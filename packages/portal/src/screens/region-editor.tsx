@@ -1,12 +1,14 @@
 import type { TrainingModels } from '@cvkit/sdk';
 import { useRef, useState } from 'preact/hooks';
+import { type Box, sameBox, boxStyle as style } from '../box-geometry.ts';
 import { type Image, reloadImage } from '../images.ts';
 import { ensureTag, type Project, reloadTags, tags } from '../project-state.ts';
 import { trainer } from '../session.ts';
 import { ErrorText } from '../ui/dialog.tsx';
 import { useAction } from '../ui/use-action.ts';
+import { RegionBox } from './region-box.tsx';
 
-type Box = { left: number; top: number; width: number; height: number };
+type Region = TrainingModels.ImageRegion;
 type Drag = { x0: number; y0: number; x1: number; y1: number };
 
 const clamp = (v: number) => Math.min(1, Math.max(0, v));
@@ -16,16 +18,11 @@ const boxOf = (d: Drag): Box => ({
   width: Math.abs(d.x1 - d.x0),
   height: Math.abs(d.y1 - d.y0),
 });
-const style = (b: Box) => ({
-  left: `${b.left * 100}%`,
-  top: `${b.top * 100}%`,
-  width: `${b.width * 100}%`,
-  height: `${b.height * 100}%`,
-});
 
 /**
  * Object detection: the image's regions drawn over it; drag on the image to draw a box, give it a tag and "Add
- * region"; each region can be deleted. "Suggest objects" offers the server's region proposals as starting boxes.
+ * region"; drag a region to move it, its corners to resize it (or arrow keys), Delete removes it. "Suggest objects"
+ * offers the server's region proposals as starting boxes.
  */
 export function RegionEditor(props: { project: Project; image: Image; src: string; onChanged: (img: Image) => void }) {
   const { project, image } = props;
@@ -35,6 +32,15 @@ export function RegionEditor(props: { project: Project; image: Image; src: strin
   const [tagName, setTagName] = useState(tags.value[0]?.name ?? '');
   const [proposals, setProposals] = useState<Box[]>([]);
   const action = useAction();
+  const [selected, setSelected] = useState<string | null>(null);
+  // Where regions are while they are dragged or nudged, until the server has the new box.
+  const [moving, setMoving] = useState<Record<string, Box>>({});
+  // A moved region is stored again under a new id; saves run one after another and follow the renames, and the box
+  // on screen keeps the key (and the focus) it had first.
+  const renamed = useRef(new Map<string, string>());
+  const origin = useRef(new Map<string, string>());
+  const keyOf = (id: string) => origin.current.get(id) ?? id;
+  const saving = useRef<Promise<unknown>>(Promise.resolve());
 
   const at = (e: PointerEvent) => {
     const r = layer.current!.getBoundingClientRect();
@@ -55,10 +61,42 @@ export function RegionEditor(props: { project: Project; image: Image; src: strin
       setPending(null);
       await refresh();
     });
+  const current = (id: string) => {
+    let at = id;
+    while (renamed.current.has(at)) at = renamed.current.get(at)!;
+    return at;
+  };
+  const queue = (work: () => Promise<unknown>) => {
+    const next = saving.current.then(() => action.run(work));
+    saving.current = next;
+    return next;
+  };
   const remove = (regionId: string) =>
-    action.run(async () => {
-      await trainer().deleteImageRegions(project.id!, { regionIds: [regionId] });
+    queue(async () => {
+      await trainer().deleteImageRegions(project.id!, { regionIds: [current(regionId)] });
       await refresh();
+    });
+  // Azure has no region update: the moved box is created first and the old one deleted, so a failure loses nothing.
+  const save = (region: Region, box: Box) =>
+    queue(async () => {
+      const old = current(region.regionId!);
+      const answer = await trainer().createImageRegions(project.id!, {
+        regions: [{ imageId: image.id!, tagId: region.tagId!, ...box }],
+      });
+      const made = answer.created?.[0]?.regionId;
+      if (!made)
+        throw new Error(answer.duplicated?.length ? 'That box is already a region.' : 'Could not move the region.');
+      await trainer().deleteImageRegions(project.id!, { regionIds: [old] });
+      renamed.current.set(old, made);
+      const key = keyOf(old);
+      origin.current.set(made, key);
+      await refresh();
+      // A newer move made while this one was saved stays on screen until it is saved in turn.
+      setMoving((m) => {
+        if (!m[key] || !sameBox(m[key], box)) return m;
+        const { [key]: _, ...rest } = m;
+        return rest;
+      });
     });
   const suggest = () =>
     action.run(async () => {
@@ -103,9 +141,17 @@ export function RegionEditor(props: { project: Project; image: Image; src: strin
         >
           <img src={props.src} alt={`${regions.length} region${regions.length === 1 ? '' : 's'}`} draggable={false} />
           {regions.map((r) => (
-            <span key={r.regionId} class="box" style={style(r)}>
-              <span class="box-label">{r.tagName}</span>
-            </span>
+            <RegionBox
+              key={keyOf(r.regionId!)}
+              box={moving[keyOf(r.regionId!)] ?? r}
+              label={r.tagName ?? ''}
+              selected={selected === keyOf(r.regionId!)}
+              at={at}
+              onSelect={() => setSelected(keyOf(r.regionId!))}
+              onChange={(b) => setMoving((m) => ({ ...m, [keyOf(r.regionId!)]: b }))}
+              onCommit={(b) => void save(r, b)}
+              onDelete={() => void remove(r.regionId!)}
+            />
           ))}
           {proposals.map((b, i) => (
             <button
@@ -123,7 +169,10 @@ export function RegionEditor(props: { project: Project; image: Image; src: strin
       </div>
       <div class="detail-side">
         <h3>Regions</h3>
-        <p class="muted small">Drag on the image to draw a box, then tag it.</p>
+        <p class="muted small">
+          Drag on the image to draw a box, then tag it. Drag a box to move it, its corners to resize it; arrow keys
+          nudge the selected box (Shift+arrows resize), Delete removes it.
+        </p>
         {pending ? (
           <div class="pending-form">
             <label>

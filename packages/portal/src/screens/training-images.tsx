@@ -5,6 +5,7 @@ import { describeError } from '../session.ts';
 import { ConfirmDialog, ErrorText } from '../ui/dialog.tsx';
 import { AddImagesDialog } from './add-images.tsx';
 import { ImageDetailsDialog } from './image-details.tsx';
+import { ImportDatasetDialog } from './import-dataset.tsx';
 import { SuggestedTagsDialog } from './suggested-tags.tsx';
 import { TagImagesDialog } from './tag-images.tsx';
 
@@ -18,7 +19,7 @@ export function TrainingImagesTab({ project }: { project: Project }) {
   const [limit, setLimit] = useState(step);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<'add' | 'tag' | 'delete' | 'suggest' | null>(null);
+  const [dialog, setDialog] = useState<'add' | 'import' | 'tag' | 'delete' | 'suggest' | null>(null);
   const [details, setDetails] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -189,6 +190,16 @@ export function TrainingImagesTab({ project }: { project: Project }) {
       </section>
       {dialog === 'add' ? (
         <AddImagesDialog
+          project={project}
+          onClose={() => {
+            setDialog(null);
+            void reload();
+          }}
+          onImportDataset={() => setDialog('import')}
+        />
+      ) : null}
+      {dialog === 'import' ? (
+        <ImportDatasetDialog
           project={project}
           onClose={() => {
             setDialog(null);

@@ -1,4 +1,5 @@
 import type { TrainingModels } from '@cvkit/sdk';
+import { boxStyle } from '../box-geometry.ts';
 import { percent } from './format.ts';
 
 type Prediction = TrainingModels.Prediction;
@@ -13,16 +14,7 @@ export function PredictionView({ src, predictions, alt }: { src: string; predict
         <div class="box-layer">
           <img src={src} alt={alt} />
           {boxes.map((p, i) => (
-            <span
-              key={`${p.tagId}-${i}`}
-              class="box"
-              style={{
-                left: `${(p.boundingBox!.left ?? 0) * 100}%`,
-                top: `${(p.boundingBox!.top ?? 0) * 100}%`,
-                width: `${(p.boundingBox!.width ?? 0) * 100}%`,
-                height: `${(p.boundingBox!.height ?? 0) * 100}%`,
-              }}
-            >
+            <span key={`${p.tagId}-${i}`} class="box" style={boxStyle(p.boundingBox!)}>
               <span class="box-label">
                 {p.tagName} {percent(p.probability)}
               </span>
