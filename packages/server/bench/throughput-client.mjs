@@ -2,6 +2,7 @@
 // Usage: node bench/throughput-client.mjs <url> <image file> <prediction key> <concurrency> <duration ms> <warm-up ms>
 // Prints {count, seconds, latencies} as JSON: latencies (ms) of the requests that started after the warm-up.
 import { readFileSync } from 'node:fs';
+import { sendImage } from './send-image.mjs';
 
 const [url, file, key, concurrency, durationMs, warmUpMs] = process.argv.slice(2);
 const body = readFileSync(file);
@@ -14,13 +15,7 @@ async function client() {
   for (;;) {
     const t0 = performance.now();
     if (t0 >= stopAt) return;
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Prediction-Key': key, 'content-type': 'application/octet-stream' },
-      body,
-    });
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`predict: ${res.status}`);
+    await sendImage(url, body, key);
     if (t0 >= measureFrom) latencies.push(performance.now() - t0);
   }
 }

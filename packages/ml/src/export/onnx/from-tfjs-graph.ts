@@ -14,7 +14,7 @@
  */
 import { InvalidBackboneError, UnsupportedOpError } from '../errors.ts';
 import { NodeAttrs, parseInputRef, type TfjsGraphDef, type TfjsNodeDef } from '../tfjs/graph-def.ts';
-import { convertInPostOrder } from '../tfjs/walk.ts';
+import { convertInPostOrder, dataInputValues } from '../tfjs/walk.ts';
 import { type DecodedWeight, decodeWeight, elementCount, type StoredWeight } from '../tfjs/weights.ts';
 import type { OnnxGraphBuilder } from './graph-builder.ts';
 import { depthwiseToGroupedOihw, hwioToOihw, NHWC_TO_NCHW, type TfPadding, tfPads, transpose } from './layout.ts';
@@ -107,15 +107,7 @@ class TfjsToOnnx {
   }
 
   private dataInputs(node: TfjsNodeDef): Value[] {
-    return (node.input ?? [])
-      .map(parseInputRef)
-      .filter((ref) => !ref.control)
-      .map((ref) => {
-        if (ref.outputIndex !== 0) {
-          throw new UnsupportedOpError(node.op, node.name, `reads output ${ref.outputIndex} of '${ref.node}'`);
-        }
-        return this.values.get(ref.node)!;
-      });
+    return dataInputValues(node, this.values);
   }
 
   private activation(node: TfjsNodeDef, value: Value | undefined, what: string): ActivationValue {

@@ -10,8 +10,8 @@
  * _FusedMatMul on rank 2. Anything else throws UnsupportedOpError naming the op and node.
  */
 import { InvalidBackboneError, UnsupportedOpError } from '../errors.ts';
-import { NodeAttrs, parseInputRef, type TfjsGraphDef, type TfjsNodeDef } from '../tfjs/graph-def.ts';
-import { convertInPostOrder } from '../tfjs/walk.ts';
+import { NodeAttrs, type TfjsGraphDef, type TfjsNodeDef } from '../tfjs/graph-def.ts';
+import { convertInPostOrder, dataInputValues } from '../tfjs/walk.ts';
 import { type DecodedWeight, decodeWeight, elementCount, type StoredWeight } from '../tfjs/weights.ts';
 import {
   type FusedActivation,
@@ -94,15 +94,7 @@ class TfjsToStock {
   }
 
   private dataInputs(node: TfjsNodeDef): Value[] {
-    return (node.input ?? [])
-      .map(parseInputRef)
-      .filter((ref) => !ref.control)
-      .map((ref) => {
-        if (ref.outputIndex !== 0) {
-          throw new UnsupportedOpError(node.op, node.name, `reads output ${ref.outputIndex} of '${ref.node}'`);
-        }
-        return this.values.get(ref.node)!;
-      });
+    return dataInputValues(node, this.values);
   }
 
   private value(node: TfjsNodeDef, v: Value | undefined, what: string): StockValue {

@@ -1,5 +1,5 @@
 /** Walking a TF.js GraphDef from an output back to its inputs. */
-import { InvalidBackboneError } from '../errors.ts';
+import { InvalidBackboneError, UnsupportedOpError } from '../errors.ts';
 import { parseInputRef, type TfjsNodeDef } from './graph-def.ts';
 
 /**
@@ -39,4 +39,17 @@ export function convertInPostOrder<V>(
     values.set(top.name, convert(node));
   }
   return values.get(target)!;
+}
+
+/** The converted values of a node's data inputs (control inputs left out); each must read its node's first output. */
+export function dataInputValues<V>(node: TfjsNodeDef, values: ReadonlyMap<string, V>): V[] {
+  return (node.input ?? [])
+    .map(parseInputRef)
+    .filter((ref) => !ref.control)
+    .map((ref) => {
+      if (ref.outputIndex !== 0) {
+        throw new UnsupportedOpError(node.op, node.name, `reads output ${ref.outputIndex} of '${ref.node}'`);
+      }
+      return values.get(ref.node)!;
+    });
 }
