@@ -1,10 +1,24 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 import { DEV_PREDICTION_KEY, DEV_TRAINING_KEY, type ServerConfig } from '../config.ts';
 
-/** Where `npm run build -w @cvkit/portal` writes the portal. */
-export const defaultPortalDir = fileURLToPath(new URL('../../../portal/dist', import.meta.url));
+/**
+ * Where `npm run build -w @cvkit/portal` writes the portal: found through the workspace's `@cvkit/portal` package,
+ * so the same lookup works from the TypeScript sources and from the built server (`dist/`, one level shallower).
+ */
+export const defaultPortalDir = portalDir();
+
+function portalDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('@cvkit/portal/package.json')), 'dist');
+  } catch {
+    // Installed without the portal (the packed server): `/` keeps its pointer to the API documents.
+    return fileURLToPath(new URL('../../../portal/dist', import.meta.url));
+  }
+}
 
 /**
  * The browser portal at `/` (its files, built by Vite), and `/portal/config.json`, which tells it the well-known
