@@ -81,13 +81,19 @@ export async function workerRunner(model: Uint8Array, options: SessionOptions): 
   let dead: Error | null = null;
   let onReleased: (() => void) | null = null;
 
-  await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (m: FromWorker) => {
-      if (m.kind === 'ready') resolve();
-      else reject(new Error(m.kind === 'failed' ? m.message : `unexpected ${m.kind} from the onnxruntime worker`));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m: FromWorker) => {
+        if (m.kind === 'ready') resolve();
+        else reject(new Error(m.kind === 'failed' ? m.message : `unexpected ${m.kind} from the onnxruntime worker`));
+      });
     });
-  });
+  } catch (e) {
+    // The worker is idle once its session failed: end it, or it would keep the process alive.
+    await worker.terminate();
+    throw e;
+  }
   const fail = (error: Error) => {
     dead = error;
     for (const p of pending.values()) p.reject(error);
