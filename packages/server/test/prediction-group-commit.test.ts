@@ -56,3 +56,15 @@ describe('stored predictions (SQLite group commit)', () => {
     }
   });
 });
+
+describe('stored predictions added as the store closes', () => {
+  it('are refused with an error, without throwing from the commit timer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvkit-predictions-'));
+    dirs.push(dir);
+    const storage = openSqliteStorage(dir);
+    storage.db.pragma('foreign_keys = OFF');
+    const pending = storage.predictions.add(record('late', 1));
+    await storage.close();
+    await expect(pending).rejects.toThrow();
+  });
+});

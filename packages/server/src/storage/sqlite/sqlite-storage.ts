@@ -505,9 +505,16 @@ class SqlitePredictions implements PredictionStore {
   private commitWaiting() {
     const group = this.waiting;
     this.waiting = [];
-    const insert = this.db.prepare(
-      'INSERT INTO predictions(id, project_id, iteration_id, created, application, content_hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    let insert: Database.Statement;
+    try {
+      insert = this.db.prepare(
+        'INSERT INTO predictions(id, project_id, iteration_id, created, application, content_hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+    } catch (e) {
+      // The store was closed meanwhile: every caller gets the error, nothing is thrown from this timer.
+      for (const g of group) g.reject(e);
+      return;
+    }
     const write = (p: PredictionRecord) =>
       insert.run(
         p.id,
