@@ -4,6 +4,7 @@
  * package: biome would lint it.
  *
  *   npm run bench -w @cvkit/ml            (BENCH_SEEDS=n for the number of fold shuffles, default 3)
+ *   (BENCH_DATASETS, BENCH_BACKBONES, BENCH_TRAINING: comma-separated subsets of the data sets, backbones, training types)
  *
  * Accuracy is top-1 over the out-of-fold predictions of k-fold cross-validation (k = 5 here) on all labelled images
  * of a set, the same evaluation trainHead returns to the server; "heldOut" trains on train/ and predicts test/
@@ -134,7 +135,11 @@ async function main() {
           { backbone: 'mnv2-140-b12-bilinear', trainingType: 'Regular', augment: true },
           { backbone: 'mnv2-140-b12-msqrt', trainingType: 'Regular', augment: true },
         ];
-    for (const cfg of configs) {
+    const only = (variable: string, value: string) =>
+      !process.env[variable] || process.env[variable]!.split(',').includes(value);
+    for (const cfg of configs.filter(
+      (c) => only('BENCH_BACKBONES', c.backbone) && only('BENCH_TRAINING', c.trainingType),
+    )) {
       const { backbone, runtime } = await getBackboneWithRuntime(cfg.backbone);
       const features = await datasetFeatures(backbone, ds);
       const cv = await crossValidate(ds, features, backbone, cfg);

@@ -1,7 +1,7 @@
 /**
  * Bytes → features: the preprocessing path and a backbone, per view.
  */
-import { type Backbone, withPreprocessing } from './backbones/backbone.ts';
+import { type Backbone, sameFeatureFamily, withPreprocessing } from './backbones/backbone.ts';
 import { HeadFormatError } from './errors.ts';
 import { type Head, predict, type TagPrediction } from './heads/head.ts';
 import { isPreprocessingVersion } from './preprocess/preprocess.ts';
@@ -55,15 +55,16 @@ export async function classify(
 }
 
 /**
- * The backbone as the head was trained on it: itself, or the same network on the preprocessing path the head
- * records (heads stored before a preprocessing change keep giving the answers they gave).
+ * The backbone as the head was trained on it: itself (at either precision, see `sameFeatureFamily`), or the same
+ * network on the preprocessing path the head records (heads stored before a preprocessing change keep giving the
+ * answers they gave).
  */
 export function backboneForHead(head: Head, backbone: Backbone): Backbone {
-  if (head.backbone.cacheKey === backbone.cacheKey) return backbone;
+  if (sameFeatureFamily(head.backbone.cacheKey, backbone.cacheKey)) return backbone;
   const version = head.preprocessing?.version;
   if (version && isPreprocessingVersion(version)) {
     const matching = withPreprocessing(backbone, version);
-    if (matching.cacheKey === head.backbone.cacheKey) return matching;
+    if (sameFeatureFamily(matching.cacheKey, head.backbone.cacheKey)) return matching;
   }
   throw new HeadFormatError(`head was trained on ${head.backbone.cacheKey}, not ${backbone.cacheKey}`);
 }

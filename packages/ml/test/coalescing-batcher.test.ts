@@ -60,3 +60,47 @@ describe('coalescingBatcher', () => {
     await batcher.idle();
   });
 });
+
+describe('coalescingBatcher with several lanes', () => {
+  it('runs a request that arrives while one lane is busy on the idle lane, and spreads a large request over both', async () => {
+    const a = recordingForward(20);
+    const b = recordingForward(20);
+    const batcher = coalescingBatcher([a.forward, b.forward], 2);
+    const first = batcher.run([1]);
+    await new Promise((r) => setTimeout(r, 5));
+    // Lane a is running [1]: this one must not wait for it.
+    const t0 = performance.now();
+    expect(await batcher.run([2])).toEqual([20]);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(await first).toEqual([10]);
+    expect(a.batches).toEqual([[1]]);
+    expect(b.batches).toEqual([[2]]);
+
+    // Chunks of one large request go to both lanes and come back in order.
+    expect(await batcher.run([1, 2, 3, 4, 5, 6, 7, 8])).toEqual([10, 20, 30, 40, 50, 60, 70, 80]);
+    const chunks = [...a.batches.slice(1), ...b.batches.slice(1)];
+    expect(chunks.sort((x, y) => x[0]! - y[0]!)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(a.batches.length).toBeGreaterThan(1);
+    expect(b.batches.length).toBeGreaterThan(1);
+    await batcher.idle();
+  });
+
+  it('answers every request of a failed pass with its error and keeps serving', async () => {
+    let fail = true;
+    const broken = async (batch: readonly number[]) => {
+      await new Promise((r) => setTimeout(r, 2));
+      if (fail) throw new Error('pass failed');
+      return batch.map((x) => x + 1);
+    };
+    const batcher = coalescingBatcher([broken, broken], 4);
+    await expect(batcher.run([1, 2, 3, 4, 5, 6, 7, 8, 9])).rejects.toThrow('pass failed');
+    fail = false;
+    expect(await batcher.run([1, 2])).toEqual([2, 3]);
+    await batcher.idle();
+  });
+});

@@ -6,14 +6,18 @@
  * matrix square root: float32 ONNX ops against the float64 JavaScript reference), so they are checked too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backbone, type BackboneSpec, loadBackbone } from '../src/backbones/backbone.ts';
+import { type Backbone, type BackboneSpec, loadBackbone, sameFeatureFamily } from '../src/backbones/backbone.ts';
+import { int8Ranges } from '../src/backbones/int8-ranges.ts';
 import { loadBestBackbone, loadOnnxBackbone, type OnnxBackbone } from '../src/backbones/onnx-backbone.ts';
 import { BACKBONE_SPECS } from '../src/backbones/registry.ts';
+import { backboneForHead } from '../src/embed.ts';
 import { initEngine } from '../src/engine/engine.ts';
 import { TrainingInputError } from '../src/errors.ts';
 import { InvalidExportOptionsError } from '../src/export/errors.ts';
 import { buildOnnxFeatureModel } from '../src/export/onnx/export-onnx.ts';
+import { predict } from '../src/heads/head.ts';
 import { mirrorHorizontally, preprocess } from '../src/preprocess/preprocess.ts';
+import { trainHead } from '../src/training/train-head.ts';
 import {
   loadMidBackbone,
   maxAbsDiff,
@@ -246,7 +250,8 @@ describe.each([
   let tfBackbone: Backbone;
   beforeAll(async () => {
     tfBackbone = await loadBackbone(spec);
-    if (ortOrNull) ortBackbone = await loadOnnxBackbone(spec, { threads: 1 });
+    // The float model: the int8 one (the General backbone's default) is checked below.
+    if (ortOrNull) ortBackbone = await loadOnnxBackbone(spec, { threads: 1, precision: 'float32' });
   }, 60_000);
   afterAll(() => {
     tfBackbone?.dispose();
@@ -283,6 +288,120 @@ describe.each([
       for (let i = 0; i < pixels.length; i++) {
         const [alone] = await ortBackbone!.embed([pixels[i]!]);
         expect(maxAbsDiff(together[i]!, alone!)).toBeLessThanOrEqual(1e-6);
+      }
+    },
+    60_000,
+  );
+});
+
+describe('loadOnnxBackbone int8 (the General backbone)', () => {
+  const spec = BACKBONE_SPECS['mnv2-140-b12-msqrt']!;
+  let int8: OnnxBackbone | undefined;
+  let float: Backbone;
+  beforeAll(async () => {
+    float = await loadBackbone(spec);
+    if (ortOrNull) int8 = await loadOnnxBackbone(spec, { threads: 1 });
+  }, 60_000);
+  afterAll(() => {
+    float?.dispose();
+    int8?.dispose();
+  });
+
+  it.skipIf(!ortOrNull)(
+    'runs quantized under its own cache key, in the float features’ family, within cosine 0.99 of them',
+    async () => {
+      expect(int8!.precision).toBe('int8');
+      expect(int8!.runtime.description).toContain('int8');
+      expect(int8!.cacheKey).not.toBe(float.cacheKey);
+      expect(int8!.cacheKey.replace('+int8', '')).toBe(float.cacheKey);
+      expect(sameFeatureFamily(int8!.cacheKey, float.cacheKey)).toBe(true);
+      expect(sameFeatureFamily(int8!.cacheKey, BACKBONE_SPECS['mnv2-140-gap']!.id)).toBe(false);
+
+      const set = [...synthetic, ...(await prepare(TREES))];
+      const expected = await float.embed(set.map((s) => s.pixels));
+      const got = await int8!.embed(set.map((s) => s.pixels));
+      const cosine = (a: Float32Array, b: Float32Array) => {
+        let dot = 0;
+        for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+        return dot / (Math.hypot(...a) * Math.hypot(...b));
+      };
+      const same = set.map((_, i) => cosine(got[i]!, expected[i]!));
+      for (const [i, c] of same.entries()) expect(c, set[i]!.name).toBeGreaterThan(0.99);
+      // Not vacuous: two different photos are much further apart than a photo and its int8 features.
+      const trees = synthetic.length;
+      const other = cosine(expected[trees]!, expected[trees + 4]!);
+      expect(1 - other).toBeGreaterThan(5 * (1 - Math.min(...same)));
+      measured.push(
+        `int8 General: cosine to float ${Math.min(...same).toFixed(4)}–${Math.max(...same).toFixed(4)} over ${set.length} images; two tree photos ${other.toFixed(4)}`,
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(!ortOrNull)(
+    'predicts with a head trained on float features the tags the float features give',
+    async () => {
+      const photos = await prepare(TREES);
+      const tagOf = (name: string) => (name.includes('japanese_cherry') ? 1 : 0);
+      const floatFeatures = await float.embed(photos.map((p) => p.pixels));
+      const { head } = await trainHead({
+        backbone: float,
+        tagIds: ['hemlock', 'cherry'],
+        tagTypes: ['Regular', 'Regular'],
+        images: photos.map((p, i) => ({ features: { centre: floatFeatures[i]! }, tags: [tagOf(p.name)] })),
+        classificationType: 'Multiclass',
+        trainingType: 'Regular',
+        augment: false,
+        evaluate: false,
+        seed: 1,
+      });
+      // The int8 backbone is accepted for the float head.
+      expect(backboneForHead(head, int8!)).toBe(int8);
+      const int8Features = await int8!.embed(photos.map((p) => p.pixels));
+      for (const [i, p] of photos.entries()) {
+        const a = predict(head, { centre: floatFeatures[i]!, 'centre-mirrored': floatFeatures[i]! });
+        const b = predict(head, { centre: int8Features[i]!, 'centre-mirrored': int8Features[i]! });
+        expect(b[0]!.tagId, p.name).toBe(a[0]!.tagId);
+        expect(Math.abs(b[0]!.probability - a[0]!.probability), p.name).toBeLessThan(0.05);
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!ortOrNull)(
+    'runs in float32 when its calibration does not match the weights',
+    async () => {
+      expect(() => int8Ranges(spec.id, 'another-version')).toThrow(/calibration measured on/);
+      expect(() => int8Ranges('no-such-backbone', 'x')).toThrow(/no int8 calibration/);
+      const changed = await loadOnnxBackbone({ ...spec, featureRevision: spec.featureRevision + 1 }, { threads: 1 });
+      try {
+        expect(changed.precision).toBe('float32');
+        expect(changed.runtime.description).toMatch(/int8 unavailable: .*calibration measured on/);
+        expect(changed.cacheKey).not.toContain('+int8');
+      } finally {
+        changed.dispose();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!ortOrNull)(
+    'CVKIT_ML_PRECISION=float32 turns it off; other values are refused',
+    async () => {
+      const saved = process.env.CVKIT_ML_PRECISION;
+      try {
+        process.env.CVKIT_ML_PRECISION = 'float32';
+        const off = await loadOnnxBackbone(spec, { threads: 1 });
+        expect(off.precision).toBe('float32');
+        expect(off.cacheKey).toBe(float.cacheKey);
+        off.dispose();
+        process.env.CVKIT_ML_PRECISION = 'int4';
+        await expect(loadOnnxBackbone(spec, { threads: 1 })).rejects.toThrow(
+          /CVKIT_ML_PRECISION must be int8 or float32/,
+        );
+      } finally {
+        if (saved === undefined) delete process.env.CVKIT_ML_PRECISION;
+        else process.env.CVKIT_ML_PRECISION = saved;
       }
     },
     60_000,

@@ -12,7 +12,7 @@
  * preprocess + embed of the same photo in batches of 8 in this process, with the server idle.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,17 +90,26 @@ async function publishedModel(url: string, domainId: string): Promise<string> {
   return `${url}/customvision/v3.1/prediction/${project.id}/classify/iterations/bench/image${STORE ? '' : '/nostore'}`;
 }
 
-/** Images per second of preprocess + embed alone, batches of 8, the photo's prediction views. */
-async function bareBackbone(domain: string, photo: Buffer): Promise<number> {
+/** CPU time (user + system, every thread) a process has used, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Images per second of preprocess + embed alone, batches of 8, the photo's prediction views; and the CPU they took. */
+async function bareBackbone(domain: string, photo: Buffer): Promise<{ perSecond: number; cpuMs: number }> {
   const { backbone } = await getBackboneWithRuntime(BACKBONE_OF[domain]!);
   const views = domain === 'compact' ? (['centre'] as const) : (['centre', 'centre-mirrored'] as const);
+  const cpuBefore = process.cpuUsage();
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
   while (performance.now() < until) {
     await Promise.all(Array.from({ length: 8 }, () => embedViews(backbone, photo, [...views])));
     done += 8;
   }
-  return done / SECONDS;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perSecond: done / SECONDS, cpuMs: (cpu.user + cpu.system) / 1000 / done };
 }
 
 async function main() {
@@ -125,6 +134,7 @@ async function main() {
         const endpoint = await publishedModel(url, DOMAIN_IDS[domain]!);
         const levels: Record<string, unknown> = {};
         for (const c of CONCURRENCY) {
+          const serverCpuBefore = processCpuMs(child.pid!);
           const { stdout } = await execFileAsync(
             process.execPath,
             [
@@ -138,11 +148,23 @@ async function main() {
             ],
             { maxBuffer: 64 << 20 },
           );
-          const r = JSON.parse(stdout) as { count: number; seconds: number; latencies: number[] };
+          const serverCpu = processCpuMs(child.pid!) - serverCpuBefore;
+          const r = JSON.parse(stdout) as {
+            count: number;
+            seconds: number;
+            latencies: number[];
+            total: number;
+            cpuMs: number;
+          };
+          const cpuPerPrediction = (serverCpu + r.cpuMs) / r.total;
           levels[`c${c}`] = {
             perSecond: round(r.count / r.seconds),
             p50: round(pct(r.latencies, 50)),
             p99: round(pct(r.latencies, 99)),
+            serverCpuMs: round(serverCpu / r.total),
+            clientCpuMs: round(r.cpuMs / r.total),
+            // What the cores could answer if nothing else ran: less sensitive to a busy machine than perSecond.
+            cpuBoundPerSecond: round((1000 * cpus().length) / cpuPerPrediction),
           };
         }
         child.kill('SIGINT');
@@ -151,8 +173,10 @@ async function main() {
         const best = Math.max(...Object.values(levels).map((l) => (l as { perSecond: number }).perSecond));
         report[domain] = {
           server: levels,
-          bareBackbonePerSecond: round(bare),
-          serverOverBare: round((100 * best) / bare) / 100,
+          bareBackbonePerSecond: round(bare.perSecond),
+          bareCpuMs: round(bare.cpuMs),
+          bareCpuBoundPerSecond: round((1000 * cpus().length) / bare.cpuMs),
+          serverOverBare: round((100 * best) / bare.perSecond) / 100,
         };
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');

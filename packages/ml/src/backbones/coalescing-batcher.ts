@@ -1,11 +1,12 @@
 /**
- * Runs one forward pass at a time and gathers, for the next pass, every request that arrived while the previous one
- * ran. Concurrent predictions (each one image) then share a batch instead of queueing one by one: the network's cost
- * per image falls with the batch size, and at low load nothing waits, since a request that finds the runner idle
+ * Runs forward passes on a few lanes (one per onnxruntime session, each on its own thread), one pass per lane at a
+ * time, and gathers for a lane's next pass every request that arrived while it ran. Concurrent predictions then
+ * share passes instead of queueing one by one, and at low load nothing waits: a request that finds a lane idle
  * starts after one turn of the event loop (the collection window that lets simultaneous arrivals join).
  *
- * Requests are served in arrival order; a request larger than `maxBatch` is queued a chunk at a time, so a
- * training's big embedding job lets predictions in between its chunks.
+ * Requests are served in arrival order; a request larger than `maxBatch` is queued a chunk at a time (as many chunks
+ * in flight as there are lanes), so a training's big embedding job keeps every lane busy and still lets predictions
+ * in between its chunks.
  */
 export type Forward<In, Out> = (batch: readonly In[]) => Promise<Out[]>;
 
@@ -21,16 +22,22 @@ export interface CoalescingBatcher<In, Out> {
   idle(): Promise<void>;
 }
 
-export function coalescingBatcher<In, Out>(forward: Forward<In, Out>, maxBatch: number): CoalescingBatcher<In, Out> {
+export function coalescingBatcher<In, Out>(
+  forwards: Forward<In, Out> | readonly Forward<In, Out>[],
+  maxBatch: number,
+): CoalescingBatcher<In, Out> {
+  const lanes = typeof forwards === 'function' ? [forwards] : forwards;
+  if (lanes.length === 0) throw new Error('coalescingBatcher needs at least one lane');
   const waiting: Waiting<In, Out>[] = [];
-  let running: Promise<void> | null = null;
+  const running: (Promise<void> | null)[] = lanes.map(() => null);
 
-  async function drain(): Promise<void> {
+  async function drain(lane: number): Promise<void> {
     await new Promise((r) => setImmediate(r));
+    const forward = lanes[lane]!;
     // Cleared in the same synchronous step that finds the queue empty, so no request can slip in unserved.
     for (;;) {
       if (!waiting.length) {
-        running = null;
+        running[lane] = null;
         return;
       }
       const group: Waiting<In, Out>[] = [];
@@ -46,7 +53,8 @@ export function coalescingBatcher<In, Out>(forward: Forward<In, Out>, maxBatch: 
 
   function enqueue(items: readonly In[]): Promise<Out[]> {
     const result = new Promise<Out[]>((resolve, reject) => waiting.push({ items, resolve, reject }));
-    running ??= drain();
+    const idle = running.indexOf(null);
+    if (idle >= 0) running[idle] = drain(idle);
     return result;
   }
 
@@ -65,14 +73,22 @@ export function coalescingBatcher<In, Out>(forward: Forward<In, Out>, maxBatch: 
 
   return {
     async run(items) {
-      // A large request queues one chunk at a time, so requests arriving meanwhile go ahead of its next chunk.
-      const out: Out[] = [];
-      for (let start = 0; start < items.length; start += maxBatch)
-        out.push(...(await enqueue(items.slice(start, start + maxBatch))));
-      return out;
+      // A large request queues a chunk per lane at a time, so requests arriving meanwhile go ahead of its next ones.
+      const chunks: (readonly In[])[] = [];
+      for (let start = 0; start < items.length; start += maxBatch) chunks.push(items.slice(start, start + maxBatch));
+      const out: Out[][] = new Array(chunks.length);
+      let next = 0;
+      const feed = async () => {
+        while (next < chunks.length) {
+          const i = next++;
+          out[i] = await enqueue(chunks[i]!);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(lanes.length, chunks.length) }, feed));
+      return out.flat();
     },
     async idle() {
-      while (running) await running;
+      while (running.some((r) => r !== null)) await Promise.all(running);
     },
   };
 }

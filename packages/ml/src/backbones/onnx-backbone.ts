@@ -6,10 +6,17 @@
  * onnxruntime-node is an optional dependency: it is loaded with `require` inside try/catch, and `loadBestBackbone`
  * falls back to the TF.js backbone (`loadBackbone`), returning why.
  *
- * Cache key. The ONNX backbone reports the same `version`/`cacheKey` as the TF.js one for the same spec: both compute
- * the same features from the same weights and preprocessing, within 1.5e-5 absolute on features of magnitude up to
- * ≈6 (test/onnx-backbone.test.ts checks ≤ 1e-4 on synthetic and real photos), far below what changes a linear head's
- * output. Features cached by one runtime are therefore reused by the other; a model trained on either predicts the same.
+ * Cache key. In float32 the ONNX backbone reports the same `version`/`cacheKey` as the TF.js one for the same spec:
+ * both compute the same features from the same weights and preprocessing, within 1.5e-5 absolute on features of
+ * magnitude up to ≈6 (test/onnx-backbone.test.ts checks ≤ 1e-4 on synthetic and real photos), far below what changes
+ * a linear head's output. Features cached by one runtime are therefore reused by the other.
+ *
+ * int8. A spec with `onnxPrecision: 'int8'` (the General backbone) runs as a statically quantized model
+ * (export/onnx/quantize-qdq.ts, ranges in int8-ranges.ts): 3.4 instead of 6.4 ms of CPU per view on this machine,
+ * features at cosine ≥ 0.99 of the float ones, the same cross-validated and few-shot accuracy (docs/benchmarks.md).
+ * Those features are cached under their own version (`+int8`), so a training never mixes the two; a head trained on
+ * either precision predicts with the other (`sameFeatureFamily`), e.g. a model trained before int8 or on a server
+ * without onnxruntime-node.
  *
  * Model build cost (2 cores, busy machine): decode bundled weights ≈ 90 ms, convert + encode ≈ 300 ms (17 MB),
  * session creation ≈ 60 ms: built in memory at every load, no file cache.
@@ -19,13 +26,23 @@ import os from 'node:os';
 import type * as OrtModule from 'onnxruntime-node';
 import { engineInfo, initEngine } from '../engine/engine.ts';
 import { TrainingInputError } from '../errors.ts';
-import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
+import { type BuiltOnnxFeatureModel, buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
+import { encodeModel } from '../export/onnx/onnx-writer.ts';
+import { quantizeGraph } from '../export/onnx/quantize-qdq.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
 import { describePreprocessing } from '../preprocess/preprocess.ts';
-import { type Backbone, type BackboneSpec, backboneVersion, featureDim, loadBackbone } from './backbone.ts';
+import {
+  type Backbone,
+  type BackboneSpec,
+  backboneVersion,
+  featureDim,
+  INT8_VERSION_MARK,
+  loadBackbone,
+} from './backbone.ts';
 import { coalescingBatcher } from './coalescing-batcher.ts';
-import { loadBundledModel } from './nsfwjs-files.ts';
-import { mainThreadRunner, type SessionOptions, workerRunner } from './onnx-session-runner.ts';
+import { int8Ranges } from './int8-ranges.ts';
+import { type BundledModel, loadBundledModel } from './nsfwjs-files.ts';
+import { mainThreadRunner, type SessionOptions, type SessionRunner, workerRunner } from './onnx-session-runner.ts';
 import { pooledSize, poolFeatureMap } from './pooling.ts';
 
 export type Ort = typeof OrtModule;
@@ -69,8 +86,13 @@ export interface OnnxBackboneOptions {
    * machine made latency worse, not better (bench/embed-latency.ts).
    */
   spinning?: boolean;
-  /** Images per onnxruntime run; features do not depend on it (checked bit-exact in the tests). Default 8. */
+  /** Images per onnxruntime run; features do not depend on it (checked bit-exact in the tests). Default 4. */
   batchSize?: number;
+  /**
+   * 'int8' runs a spec that allows it (`onnxPrecision`) as a statically quantized model; 'float32' never does.
+   * Defaults to env CVKIT_ML_PRECISION, else the spec's choice.
+   */
+  precision?: 'int8' | 'float32';
   /** Defaults to `requireOnnxRuntime`. A module given here runs on the calling thread. */
   loadOrt?: OrtLoader;
   /** 'worker' (default): the session runs on a worker thread, off the event loop; 'main': on the calling thread. */
@@ -79,9 +101,15 @@ export interface OnnxBackboneOptions {
 
 export interface OnnxBackbone extends Backbone {
   readonly runtime: EmbedRuntime;
+  /** What the session computes in: 'int8' only for specs that allow it and have current calibration ranges. */
+  readonly precision: 'int8' | 'float32';
 }
 
-const DEFAULT_BATCH = 8;
+/**
+ * Images per run. Measured per view on the General backbone (bench/_scratch, 1 intra-op thread): batch 1–2 costs
+ * the least CPU per image, 8–16 about 15 % more (the activations stop fitting in cache).
+ */
+const DEFAULT_BATCH = 4;
 
 function defaultThreads(): number {
   const env = Number(process.env.CVKIT_ML_THREADS);
@@ -106,26 +134,23 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   }
 
   const bundled = loadBundledModel(spec.model);
-  // Mean and matrix-square-root bilinear pooling happen inside the model (float32 ONNX ops); plain bilinear taps come
-  // out as NHWC maps and are pooled in JavaScript by the function the TF.js backbone uses.
-  const built = buildOnnxFeatureModel(
-    {
-      artifacts: bundled.artifacts as unknown as TfjsGraphArtifacts,
-      featureNode: spec.taps[0]!.name,
-      inputSize: spec.inputSize,
-      inputScale: spec.inputScale,
-      inputOffset: spec.inputOffset,
-      name: spec.description,
-    },
-    {
-      layout: 'NHWC',
-      batch: 'dynamic',
-      taps: spec.taps.map((t) => {
-        const pooling = t.pooling ?? 'mean';
-        return { node: t.name, pooling: pooling === 'bilinear' ? 'map' : pooling };
-      }),
-    },
-  );
+  const built = buildBackboneFeatureModel(spec, bundled);
+  const floatVersion = backboneVersion(spec, bundled);
+  let precision = onnxPrecision(spec, options);
+  let precisionNote = '';
+  let modelBytes = built.bytes;
+  if (precision === 'int8') {
+    try {
+      modelBytes = encodeModel({
+        ...built.model,
+        graph: quantizeGraph(built.model.graph, int8Ranges(spec.id, floatVersion)),
+      });
+    } catch (error) {
+      // Stale or missing ranges: the float model computes the same features more slowly.
+      precision = 'float32';
+      precisionNote = ` (int8 unavailable: ${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
   const taps = spec.taps.map((tap, i) => {
     const shape = built.outputs[i]!.shape;
     // A map ([h, w, c]) is pooled here; otherwise the model pooled it to its final size.
@@ -145,19 +170,25 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
-  const sessionOptions = cpuSessionOptions(threads, spinning);
-  // A caller's own onnxruntime module (tests) runs here; the real one runs on a worker (onnx-session-runner.ts).
-  const session =
+  // A caller's own onnxruntime module (tests) runs here with every thread; the real one runs one single-threaded
+  // session per thread, each on a worker (onnx-session-runner.ts): at the batch sizes predictions make, two
+  // independent passes cost less CPU per image than one pass split over two threads (no fork/join per operator).
+  const sessions =
     options.loadOrt || options.thread === 'main'
-      ? await mainThreadRunner(ort, built.bytes, sessionOptions)
-      : await workerRunner(built.bytes, sessionOptions);
+      ? [await mainThreadRunner(ort, modelBytes, cpuSessionOptions(threads, spinning))]
+      : await Promise.all(
+          // Each worker takes its bytes (transferred, so the last one takes the original).
+          Array.from({ length: threads }, (_, i) =>
+            workerRunner(i === threads - 1 ? modelBytes : modelBytes.slice(), cpuSessionOptions(1, spinning)),
+          ),
+        );
 
   const size = spec.inputSize;
   const pixels = size * size * 3;
   const dim = featureDim(spec);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
 
-  const forward = async (batch: readonly Float32Array[]): Promise<Float32Array[]> => {
+  const forward = async (session: SessionRunner, batch: readonly Float32Array[]): Promise<Float32Array[]> => {
     // A fresh array even for one image: the runner may hand it to another thread, detaching it.
     const flat = new Float32Array(batch.length * pixels);
     for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
@@ -180,24 +211,28 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
       return features;
     });
   };
-  // One run at a time (concurrent runs would each claim every intra-op thread of the same cores), and the requests
-  // that arrive meanwhile share the next run.
-  const batcher = coalescingBatcher(forward, batchSize);
+  // One run per session at a time (sessions share the cores), and the requests that arrive meanwhile share the next.
+  const batcher = coalescingBatcher(
+    sessions.map((session) => (batch: readonly Float32Array[]) => forward(session, batch)),
+    batchSize,
+  );
+  const releaseAll = () => Promise.all(sessions.map((session) => session.release()));
 
   // Warm-up: the first run plans memory and pre-packs weights, several times slower than the next ones.
-  const [warm] = await forward([new Float32Array(pixels)]);
-  if (warm!.length !== dim) {
-    await session.release();
-    throw new Error(`backbone ${spec.id}: the ONNX model returned ${warm!.length} values, expected ${dim}`);
+  const warm = await Promise.all(sessions.map((session) => forward(session, [new Float32Array(pixels)])));
+  const got = warm[0]![0]!.length;
+  if (got !== dim) {
+    await releaseAll();
+    throw new Error(`backbone ${spec.id}: the ONNX model returned ${got} values, expected ${dim}`);
   }
 
-  const version = backboneVersion(spec, bundled);
+  const version = precisionVersion(floatVersion, spec, precision);
   const ortVersion = ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
   const runtime: EmbedRuntime = {
     name: 'onnxruntime-node',
     version: ortVersion,
     threads,
-    description: `onnxruntime-node ${ortVersion} cpu, ${threads} intra-op thread${threads === 1 ? '' : 's'}, ${spinning ? 'spinning' : 'no spinning'}`,
+    description: `onnxruntime-node ${ortVersion} cpu, ${precision}${precisionNote}, ${sessions.length === 1 ? `1 session of ${threads} intra-op thread${threads === 1 ? '' : 's'}` : `${sessions.length} single-threaded sessions`}, ${spinning ? 'spinning' : 'no spinning'}`,
     loadMs: performance.now() - t0,
   };
   let released = false;
@@ -211,6 +246,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     dim,
     preprocessing: describePreprocessing(size, spec.preprocessing),
     runtime,
+    precision,
     async embed(images) {
       for (const img of images) {
         if (img.length !== pixels) {
@@ -224,10 +260,56 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
       released = true;
       void batcher
         .idle()
-        .then(() => session.release())
+        .then(releaseAll)
         .catch(() => undefined);
     },
   };
+}
+
+/**
+ * The spec's network as a float ONNX model: RGB 0–255 NHWC in, one output per tap. Mean and matrix-square-root
+ * bilinear pooling happen inside the model (float32 ONNX ops); plain bilinear taps come out as NHWC maps and are
+ * pooled in JavaScript by the function the TF.js backbone uses.
+ */
+export function buildBackboneFeatureModel(spec: BackboneSpec, bundled: BundledModel): BuiltOnnxFeatureModel {
+  return buildOnnxFeatureModel(
+    {
+      artifacts: bundled.artifacts as unknown as TfjsGraphArtifacts,
+      featureNode: spec.taps[0]!.name,
+      inputSize: spec.inputSize,
+      inputScale: spec.inputScale,
+      inputOffset: spec.inputOffset,
+      name: spec.description,
+    },
+    {
+      layout: 'NHWC',
+      batch: 'dynamic',
+      taps: spec.taps.map((t) => {
+        const pooling = t.pooling ?? 'mean';
+        return { node: t.name, pooling: pooling === 'bilinear' ? 'map' : pooling };
+      }),
+    },
+  );
+}
+
+function onnxPrecision(spec: BackboneSpec, options: OnnxBackboneOptions): 'int8' | 'float32' {
+  const asked = options.precision ?? process.env.CVKIT_ML_PRECISION;
+  if (asked !== undefined && asked !== '' && asked !== 'int8' && asked !== 'float32') {
+    throw new Error(`CVKIT_ML_PRECISION must be int8 or float32 (got ${JSON.stringify(asked)})`);
+  }
+  if (asked === 'float32' || spec.onnxPrecision !== 'int8') return 'float32';
+  return 'int8';
+}
+
+/**
+ * An int8 model computes features close to the float ones but not equal (see backbones/int8-ranges.ts), so its
+ * features are cached under their own version: `+int8` goes before the preprocessing suffix, which
+ * `withPreprocessing` rewrites.
+ */
+function precisionVersion(version: string, spec: BackboneSpec, precision: 'int8' | 'float32'): string {
+  if (precision === 'float32') return version;
+  const suffix = `+${spec.preprocessing}`;
+  return `${version.slice(0, -suffix.length)}${INT8_VERSION_MARK}${suffix}`;
 }
 
 /** Session options tuned for one small convolutional graph on few cores (the backbones and the detection map). */

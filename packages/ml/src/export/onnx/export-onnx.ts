@@ -344,6 +344,8 @@ export interface BuiltOnnxFeatureModel {
   featureDim: number;
   /** Every output with its shape after the batch dimension ([dim], or [h, w, c] for a 'map' tap). */
   outputs: { name: string; shape: number[] }[];
+  /** The model `bytes` encode, for rewriting it (quantization). */
+  model: OnnxModel;
 }
 
 /**
@@ -422,6 +424,7 @@ export function buildOnnxFeatureModel(
     outputName: outputs[0]!.name,
     featureDim: outputs[0]!.shape.reduce((a, d) => a * d, 1),
     outputs,
+    model,
   };
 }
 

@@ -11,6 +11,7 @@ import { ProtoWriter } from './protobuf.ts';
 export const OnnxDataType = {
   FLOAT: 1,
   UINT8: 2,
+  INT8: 3,
   INT32: 6,
   INT64: 7,
   STRING: 8,
