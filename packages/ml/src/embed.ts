@@ -35,7 +35,8 @@ export async function embedViews(
     maxInputPixels: options.maxInputPixels,
     version: backbone.spec.preprocessing,
   });
-  const vectors = await backbone.embed(unique.map((v) => pre.get(v)!.data));
+  // Bytes where the path made them (see PreprocessedImage.pixels): the backbone converts off the event loop.
+  const vectors = await backbone.embed(unique.map((v) => pre.get(v)!.pixels ?? pre.get(v)!.data));
   const features: ImageFeatures = {};
   unique.forEach((v, i) => {
     features[v] = vectors[i]!;

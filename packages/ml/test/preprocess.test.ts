@@ -235,3 +235,27 @@ describe('views', () => {
     expect(views.get('centre')!.data).toEqual(direct.data);
   });
 });
+
+describe('antialiased images held as bytes', () => {
+  it('keep the decoder’s bytes in `pixels`, give the same values as floats in `data`, and mirror both alike', async () => {
+    // Brighter to the right, so a mirror differs from the image.
+    const raw = Buffer.alloc(300 * 200 * 3);
+    for (let i = 0; i < raw.length; i++) raw[i] = Math.floor((((i / 3) % 300) / 300) * 255);
+    const bytes = await sharp(raw, { raw: { width: 300, height: 200, channels: 3 } })
+      .png()
+      .toBuffer();
+    const image = await preprocess(bytes, { size: 32, version: ANTIALIASED_PREPROCESSING });
+    expect(image.pixels).toBeInstanceOf(Uint8Array);
+    expect(image.pixels!.length).toBe(32 * 32 * 3);
+    expect(Array.from(image.data)).toEqual(Array.from(image.pixels!));
+    const mirrored = mirrorHorizontally(image);
+    expect(mirrored.pixels).toBeInstanceOf(Uint8Array);
+    // The mirror of the bytes is the mirror of the floats, and not the image itself.
+    const floatMirror = mirrorHorizontally({ ...image, data: image.data, pixels: undefined });
+    expect(floatMirror.pixels).toBeUndefined();
+    expect(Array.from(mirrored.data)).toEqual(Array.from(floatMirror.data));
+    expect(Array.from(mirrored.data)).not.toEqual(Array.from(image.data));
+    // The customvision-tfjs path makes fractions: floats only.
+    expect((await preprocess(bytes, { size: 32 })).pixels).toBeUndefined();
+  });
+});

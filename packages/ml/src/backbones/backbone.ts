@@ -71,12 +71,15 @@ export interface Backbone {
   readonly dim: number;
   readonly preprocessing: PreprocessingDescription;
   /**
-   * Features of images given as inputSize² × 3 RGB values in 0–255 (NHWC, as `preprocess` returns). Batched;
-   * each image's features are the same whatever batch it is computed in.
+   * Features of images given as inputSize² × 3 RGB values in 0–255 (NHWC, as `preprocess` returns: `data`, or
+   * `pixels` when the path made bytes). Batched; each image's features are the same whatever batch it is computed in.
    */
-  embed(images: readonly Float32Array[]): Promise<Float32Array[]>;
+  embed(images: readonly PixelValues[]): Promise<Float32Array[]>;
   dispose(): void;
 }
+
+/** An image's RGB values in 0–255: floats, or bytes when its preprocessing produced whole numbers. */
+export type PixelValues = Float32Array | Uint8Array;
 
 /** Images per forward pass: enough to amortise per-call overhead, small enough to keep memory flat. */
 const BATCH = 4;
@@ -147,7 +150,7 @@ export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
   const size = spec.inputSize;
   const pixels = size * size * 3;
 
-  const forward = (batch: readonly Float32Array[]): Float32Array[] => {
+  const forward = (batch: readonly PixelValues[]): Float32Array[] => {
     const flat = new Float32Array(batch.length * pixels);
     batch.forEach((img, i) => {
       flat.set(img, i * pixels);

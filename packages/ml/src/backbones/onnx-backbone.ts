@@ -38,6 +38,7 @@ import {
   featureDim,
   INT8_VERSION_MARK,
   loadBackbone,
+  type PixelValues,
 } from './backbone.ts';
 import { coalescingBatcher } from './coalescing-batcher.ts';
 import { int8Ranges } from './int8-ranges.ts';
@@ -188,9 +189,12 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   const dim = featureDim(spec);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH));
 
-  const forward = async (session: SessionRunner, batch: readonly Float32Array[]): Promise<Float32Array[]> => {
-    // A fresh array even for one image: the runner may hand it to another thread, detaching it.
-    const flat = new Float32Array(batch.length * pixels);
+  const forward = async (session: SessionRunner, batch: readonly PixelValues[]): Promise<Float32Array[]> => {
+    // A fresh array even for one image: the runner may hand it to another thread, detaching it. Bytes stay bytes
+    // (a quarter of the copy and of the message); the runner makes the floats on its own thread.
+    const flat = batch.every((b) => b instanceof Uint8Array)
+      ? new Uint8Array(batch.length * pixels)
+      : new Float32Array(batch.length * pixels);
     for (let i = 0; i < batch.length; i++) flat.set(batch[i]!, i * pixels);
     const out = await session.run(
       built.inputName,
@@ -213,13 +217,13 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   };
   // One run per session at a time (sessions share the cores), and the requests that arrive meanwhile share the next.
   const batcher = coalescingBatcher(
-    sessions.map((session) => (batch: readonly Float32Array[]) => forward(session, batch)),
+    sessions.map((session) => (batch: readonly PixelValues[]) => forward(session, batch)),
     batchSize,
   );
   const releaseAll = () => Promise.all(sessions.map((session) => session.release()));
 
   // Warm-up: the first run plans memory and pre-packs weights, several times slower than the next ones.
-  const warm = await Promise.all(sessions.map((session) => forward(session, [new Float32Array(pixels)])));
+  const warm = await Promise.all(sessions.map((session) => forward(session, [new Uint8Array(pixels)])));
   const got = warm[0]![0]!.length;
   if (got !== dim) {
     await releaseAll();

@@ -13,8 +13,16 @@ import type * as OrtModule from 'onnxruntime-node';
 export type SessionOptions = OrtModule.InferenceSession.SessionOptions;
 
 export interface SessionRunner {
-  /** Runs the model on one float32 input; returns the named outputs' data. `input` may be detached afterwards. */
-  run(inputName: string, input: Float32Array, dims: number[], outputs: string[]): Promise<Record<string, Float32Array>>;
+  /**
+   * Runs the model on one float32 input (bytes are converted to floats on the runner's thread); returns the named
+   * outputs' data. `input` may be detached afterwards.
+   */
+  run(
+    inputName: string,
+    input: Float32Array | Uint8Array,
+    dims: number[],
+    outputs: string[],
+  ): Promise<Record<string, Float32Array>>;
   release(): Promise<void>;
 }
 
@@ -26,7 +34,8 @@ export async function mainThreadRunner(
   const session = await ort.InferenceSession.create(model, options);
   return {
     async run(inputName, input, dims, outputs) {
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) }, outputs);
+      const floats = input instanceof Float32Array ? input : Float32Array.from(input);
+      const out = await session.run({ [inputName]: new ort.Tensor('float32', floats, dims) }, outputs);
       return Object.fromEntries(outputs.map((name) => [name, out[name]!.data as Float32Array]));
     },
     release: () => session.release(),
@@ -47,7 +56,8 @@ ort.InferenceSession.create(workerData.model, workerData.options).then(
         return parentPort.postMessage({ kind: 'released' });
       }
       try {
-        const out = await session.run({ [m.inputName]: new ort.Tensor('float32', m.input, m.dims) }, m.outputs);
+        const input = m.input instanceof Float32Array ? m.input : Float32Array.from(m.input);
+        const out = await session.run({ [m.inputName]: new ort.Tensor('float32', input, m.dims) }, m.outputs);
         const result = {};
         for (const name of m.outputs) result[name] = Float32Array.from(out[name].data);
         parentPort.postMessage({ kind: 'result', id: m.id, result }, Object.values(result).map((a) => a.buffer));
