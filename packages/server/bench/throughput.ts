@@ -3,13 +3,15 @@
  * ratio says how much of the hardware the server uses; absolute figures move with the machine's load).
  *
  *   npm run bench:throughput -w @cvkit/server
- *   BENCH_CONCURRENCY=1,8,16 BENCH_SECONDS=10 BENCH_DOMAINS=general,compact BENCH_STORE=1 npm run bench:throughput -w @cvkit/server
+ *   BENCH_CONCURRENCY=1,8,16 BENCH_SECONDS=10 BENCH_DOMAINS=general,compact,detection BENCH_STORE=1 npm run bench:throughput -w @cvkit/server
  *   BENCH_PROFILE=1 …   also writes the server's CPU profile (--cpu-prof) under bench-results/
  *
- * The server runs in a child process (`src/cli.ts`), trained on azure-cv-trees and published; each concurrency level
- * is measured by a client process (bench/throughput-client.mjs) sending a 1155×866 JPEG to ClassifyImage
- * (`/image`, which stores the prediction, or `/image/nostore` when BENCH_STORE=0). The bare backbone figure is
- * preprocess + embed of the same photo in batches of 8 in this process, with the server idle.
+ * The server runs in a child process (`src/cli.ts`), trained on azure-cv-trees and published (the `detection` domain:
+ * General object detection trained on azure-cv-fork-scissors); each concurrency level is measured by a client process
+ * (bench/throughput-client.mjs) sending a 1155×866 JPEG to ClassifyImage or DetectImage (`/image`, which stores the
+ * prediction, or `/image/nostore` when BENCH_STORE=0). The bare backbone figure (classification) is preprocess +
+ * embed of the same photo in batches of 8 in this process, with the server idle. Each level also reports the CPU
+ * time the server and the client spent per prediction, and what the two cores could answer at that cost.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,12 +29,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const serverDir = resolve(here, '..');
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,8,16').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const DOMAINS = (process.env.BENCH_DOMAINS ?? 'general,compact').split(',');
+const DOMAINS = (process.env.BENCH_DOMAINS ?? 'general,compact,detection').split(',');
 const STORE = process.env.BENCH_STORE !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const DOMAIN_IDS: Record<string, string> = {
   general: 'ee85a74c-405e-4adc-bb47-ffa8ca0c9f31',
   compact: '0732100f-1a38-4e49-a514-c9b44c697ab5',
+  detection: 'da2e3a8a-40a5-4171-82f4-58522f70fbc1',
 };
 const BACKBONE_OF: Record<string, string> = { general: 'mnv2-140-b12-msqrt', compact: 'mnv2-140-gap' };
 
@@ -68,14 +71,18 @@ async function publishedModel(url: string, domainId: string): Promise<string> {
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, string>>;
   };
+  const detection = domainId === DOMAIN_IDS.detection;
   const project = await call(`/projects?name=throughput&classificationType=Multiclass&domainId=${domainId}`, {
     method: 'POST',
   });
-  for (const [tag, files] of datasetImages('azure-cv-trees', 'train')) {
-    const t = await call(`/projects/${project.id}/tags?name=${tag}`, { method: 'POST' });
-    const form = new FormData();
-    for (const f of files) form.append('imageData', new Blob([new Uint8Array(f.bytes)]), f.file);
-    await call(`/projects/${project.id}/images?tagIds=${t.id}`, { method: 'POST', body: form });
+  if (detection) await uploadDetectionPhotos(call, project.id!);
+  else {
+    for (const [tag, files] of datasetImages('azure-cv-trees', 'train')) {
+      const t = await call(`/projects/${project.id}/tags?name=${tag}`, { method: 'POST' });
+      const form = new FormData();
+      for (const f of files) form.append('imageData', new Blob([new Uint8Array(f.bytes)]), f.file);
+      await call(`/projects/${project.id}/images?tagIds=${t.id}`, { method: 'POST', body: form });
+    }
   }
   const it = await call(`/projects/${project.id}/train`, { method: 'POST' });
   for (;;) {
@@ -87,7 +94,37 @@ async function publishedModel(url: string, domainId: string): Promise<string> {
   await call(`/projects/${project.id}/iterations/${it.id}/publish?publishName=bench&predictionId=x`, {
     method: 'POST',
   });
-  return `${url}/customvision/v3.1/prediction/${project.id}/classify/iterations/bench/image${STORE ? '' : '/nostore'}`;
+  const kind = detection ? 'detect' : 'classify';
+  return `${url}/customvision/v3.1/prediction/${project.id}/${kind}/iterations/bench/image${STORE ? '' : '/nostore'}`;
+}
+
+type Call = (path: string, init?: RequestInit) => Promise<Record<string, string>>;
+
+/** azure-cv-fork-scissors' training photos with their boxes, in CreateImagesFromFiles batches. */
+async function uploadDetectionPhotos(call: Call, projectId: string): Promise<void> {
+  const dir = resolve(serverDir, '../../data/datasets/azure-cv-fork-scissors');
+  const photos = (
+    JSON.parse(readFileSync(join(dir, 'annotations.json'), 'utf8')) as {
+      images: { file: string; regions: { tag: string; left: number; top: number; width: number; height: number }[] }[];
+    }
+  ).images.filter((p) => p.file.startsWith('train/') && p.regions.length);
+  const tags: Record<string, string> = {};
+  for (const name of new Set(photos.flatMap((p) => p.regions.map((r) => r.tag)))) {
+    tags[name] = (await call(`/projects/${projectId}/tags?name=${name}`, { method: 'POST' })).id!;
+  }
+  for (let i = 0; i < photos.length; i += 64) {
+    await call(`/projects/${projectId}/images/files`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        images: photos.slice(i, i + 64).map((p) => ({
+          name: p.file,
+          contents: readFileSync(join(dir, p.file)).toString('base64'),
+          regions: p.regions.map(({ tag, ...box }) => ({ tagId: tags[tag], ...box })),
+        })),
+      }),
+    });
+  }
 }
 
 /** CPU time (user + system, every thread) a process has used, from /proc (Linux). */
@@ -169,6 +206,10 @@ async function main() {
         }
         child.kill('SIGINT');
         await new Promise((r) => child.once('exit', r));
+        if (domain === 'detection') {
+          report[domain] = { server: levels };
+          continue;
+        }
         const bare = await bareBackbone(domain, photo);
         const best = Math.max(...Object.values(levels).map((l) => (l as { perSecond: number }).perSecond));
         report[domain] = {
