@@ -90,6 +90,19 @@ describe('coalescingBatcher with several lanes', () => {
     await batcher.idle();
   });
 
+  it('splits a request over idle lanes: two views run side by side', async () => {
+    const a = recordingForward(30);
+    const b = recordingForward(30);
+    const batcher = coalescingBatcher([a.forward, b.forward], 4);
+    const t0 = performance.now();
+    expect(await batcher.run([1, 2])).toEqual([10, 20]);
+    expect(a.batches).toEqual([[1]]);
+    expect(b.batches).toEqual([[2]]);
+    // Side by side: one pass's time, not two.
+    expect(performance.now() - t0).toBeLessThan(55);
+    await batcher.idle();
+  });
+
   it('answers every request of a failed pass with its error and keeps serving', async () => {
     let fail = true;
     const broken = async (batch: readonly number[]) => {

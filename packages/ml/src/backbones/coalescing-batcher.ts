@@ -30,6 +30,7 @@ export function coalescingBatcher<In, Out>(
   if (lanes.length === 0) throw new Error('coalescingBatcher needs at least one lane');
   const waiting: Waiting<In, Out>[] = [];
   const running: (Promise<void> | null)[] = lanes.map(() => null);
+  const inPass: boolean[] = lanes.map(() => false);
 
   async function drain(lane: number): Promise<void> {
     await new Promise((r) => setImmediate(r));
@@ -40,14 +41,23 @@ export function coalescingBatcher<In, Out>(
         running[lane] = null;
         return;
       }
+      // Lanes about to start a pass share what waits; a lane alone takes up to a full batch.
+      const starting = running.filter((r, i) => r !== null && !inPass[i]).length;
+      const queued = waiting.reduce((n, w) => n + w.items.length, 0);
+      const limit = Math.min(maxBatch, Math.ceil(queued / Math.max(1, starting)));
       const group: Waiting<In, Out>[] = [];
       let size = 0;
-      while (waiting.length && size + waiting[0]!.items.length <= maxBatch) {
+      while (waiting.length && (group.length === 0 || size + waiting[0]!.items.length <= limit)) {
         const next = waiting.shift()!;
         group.push(next);
         size += next.items.length;
       }
-      await settle(group, () => forward(group.flatMap((g) => g.items)));
+      inPass[lane] = true;
+      try {
+        await settle(group, () => forward(group.flatMap((g) => g.items)));
+      } finally {
+        inPass[lane] = false;
+      }
     }
   }
 
@@ -73,9 +83,11 @@ export function coalescingBatcher<In, Out>(
 
   return {
     async run(items) {
-      // A large request queues a chunk per lane at a time, so requests arriving meanwhile go ahead of its next ones.
+      // A request is split over the lanes (a prediction's two views run side by side on an idle machine), and a large
+      // one queues a chunk per lane at a time, so requests arriving meanwhile go ahead of its next chunks.
+      const size = Math.max(1, Math.min(maxBatch, Math.ceil(items.length / lanes.length)));
       const chunks: (readonly In[])[] = [];
-      for (let start = 0; start < items.length; start += maxBatch) chunks.push(items.slice(start, start + maxBatch));
+      for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
       const out: Out[][] = new Array(chunks.length);
       let next = 0;
       const feed = async () => {
