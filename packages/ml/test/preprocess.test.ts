@@ -11,7 +11,8 @@ import {
   mirrorHorizontally,
   preprocess,
 } from '../src/preprocess/preprocess.ts';
-import { preprocessViews, VIEW_CROPS } from '../src/preprocess/views.ts';
+import { preprocessViews, VIEW_CROPS, VIEW_NAMES } from '../src/preprocess/views.ts';
+import { treeImages } from './export/helpers/fixtures.ts';
 import {
   BLACK,
   BLUE,
@@ -257,5 +258,22 @@ describe('antialiased images held as bytes', () => {
     expect(Array.from(mirrored.data)).not.toEqual(Array.from(image.data));
     // The customvision-tfjs path makes fractions: floats only.
     expect((await preprocess(bytes, { size: 32 })).pixels).toBeUndefined();
+  });
+});
+
+describe('several crops of one photo (antialiased path)', () => {
+  it('are decoded once and give, bit for bit, what one preprocess per crop gives', async () => {
+    const [photo] = treeImages().filter((t) => t.name.includes('japanese_cherry_8')); // EXIF orientation 3
+    const views = await preprocessViews(photo!.bytes, VIEW_NAMES, { size: 96, version: ANTIALIASED_PREPROCESSING });
+    for (const view of VIEW_NAMES) {
+      const { crop, mirrored } = VIEW_CROPS[view];
+      const alone = await preprocess(photo!.bytes, { size: 96, version: ANTIALIASED_PREPROCESSING, crop });
+      const expected = mirrored ? mirrorHorizontally(alone) : alone;
+      expect(Buffer.from(views.get(view)!.pixels!).equals(Buffer.from(expected.pixels!)), view).toBe(true);
+    }
+    // Not vacuous: the crops differ.
+    expect(Buffer.from(views.get('top-left')!.pixels!).equals(Buffer.from(views.get('bottom-right')!.pixels!))).toBe(
+      false,
+    );
   });
 });

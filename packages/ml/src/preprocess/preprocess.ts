@@ -281,9 +281,13 @@ export async function preprocess(bytes: Uint8Array, options: PreprocessOptions):
 }
 
 /** 'cc-linear-srgb-v1': whole-pixel crop, then sharp's antialiased linear resize. */
-async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptions): Promise<PreprocessedImage> {
+async function preprocessAntialiased(
+  bytes: Uint8Array,
+  options: PreprocessOptions,
+  known?: Metadata,
+): Promise<PreprocessedImage> {
   const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  const meta = await checkedMetadata(bytes, limitInputPixels);
+  const meta = known ?? (await checkedMetadata(bytes, limitInputPixels));
   const { width, height } = orientedSize(meta);
   const rect = cropRect(width, height, options.crop);
   const raw = await decodeRgb(bytes, limitInputPixels, (image) =>
@@ -294,6 +298,51 @@ async function preprocessAntialiased(bytes: Uint8Array, options: PreprocessOptio
   }
   const pixels = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);
   return new BytePixels(options.size, pixels, width, height, meta.format ?? 'unknown');
+}
+
+/**
+ * Largest image the antialiased path decodes once for several crops (3 bytes a pixel held while they are cut): the
+ * training photos' 16 MP covers phones; larger ones are decoded once per crop, as a single crop is, which libvips
+ * does in strips.
+ */
+const SHARED_DECODE_PIXELS = 16_000_000;
+
+/**
+ * Several crops of one image by the antialiased path: the same pixels as `preprocess` per crop (checked bit for bit),
+ * but the image is decoded once and each crop cut and resized from the decoded pixels. Advanced training embeds six
+ * crops of every photo: the twelve views of a 1 MP JPEG cost 27–29 ms of CPU one decode per crop, 12–14 ms this way.
+ */
+export async function preprocessAntialiasedCrops(
+  bytes: Uint8Array,
+  crops: readonly CropBox[],
+  options: Omit<PreprocessOptions, 'crop' | 'version'>,
+): Promise<PreprocessedImage[]> {
+  const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  const meta = await checkedMetadata(bytes, limitInputPixels);
+  const { width, height } = orientedSize(meta);
+  if (crops.length < 2 || width * height > SHARED_DECODE_PIXELS) {
+    const out: PreprocessedImage[] = [];
+    for (const crop of crops) out.push(await preprocessAntialiased(bytes, { ...options, crop }, meta));
+    return out;
+  }
+  const full = await decodeRgb(bytes, limitInputPixels);
+  const raw = { width: full.info.width, height: full.info.height, channels: 3 as const };
+  return Promise.all(
+    crops.map(async (crop) => {
+      let data: Buffer;
+      try {
+        data = await sharp(full.data, { raw })
+          .extract(cropRect(raw.width, raw.height, crop))
+          .resize(options.size, options.size, { kernel: 'linear', fit: 'fill' })
+          .raw({ depth: 'uchar' })
+          .toBuffer();
+      } catch (error) {
+        throw new ImageDecodeError(`image could not be cropped: ${messageOf(error)}`, error);
+      }
+      const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      return new BytePixels(options.size, pixels, width, height, meta.format ?? 'unknown');
+    }),
+  );
 }
 
 /** Detection's path: the whole image stretched to a square (no crop: objects near the edges stay in view). */

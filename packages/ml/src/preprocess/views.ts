@@ -15,7 +15,7 @@ import {
   mirrorHorizontally,
   type PreprocessedImage,
   type PreprocessingVersion,
-  preprocess,
+  preprocessAntialiasedCrops,
   sampleView,
 } from './preprocess.ts';
 
@@ -71,7 +71,7 @@ export function isViewName(name: string): name is ViewName {
 
 /**
  * Preprocess one encoded image under several views: one decode, one sampling per distinct crop (a mirrored view
- * reuses its unmirrored pixels). The antialiased path lets sharp decode per crop (it shrinks while decoding).
+ * reuses its unmirrored pixels).
  */
 export async function preprocessViews(
   bytes: Uint8Array,
@@ -80,17 +80,20 @@ export async function preprocessViews(
 ): Promise<Map<ViewName, PreprocessedImage>> {
   const out = new Map<ViewName, PreprocessedImage>();
   const byCrop = new Map<CropBox, PreprocessedImage>();
-  const antialiased = options.version === ANTIALIASED_PREPROCESSING;
+  if (options.version === ANTIALIASED_PREPROCESSING) {
+    const crops = [...new Set(views.map((v) => VIEW_CROPS[v].crop))];
+    const images = await preprocessAntialiasedCrops(bytes, crops, options);
+    crops.forEach((crop, i) => {
+      byCrop.set(crop, images[i]!);
+    });
+  }
   let decoded: DecodedImage | undefined;
   for (const view of views) {
     const { crop, mirrored } = VIEW_CROPS[view];
     let base = byCrop.get(crop);
     if (!base) {
-      if (antialiased) base = await preprocess(bytes, { ...options, crop });
-      else {
-        decoded ??= await decodeImage(bytes, options.maxInputPixels, options.maxDecodedPixels);
-        base = sampleView(decoded, options.size, crop);
-      }
+      decoded ??= await decodeImage(bytes, options.maxInputPixels, options.maxDecodedPixels);
+      base = sampleView(decoded, options.size, crop);
       byCrop.set(crop, base);
     }
     out.set(view, mirrored ? mirrorHorizontally(base) : base);
