@@ -44,7 +44,13 @@ const pct = (xs: number[], p: number) =>
 const round = (x: number) => Math.round(x * 10) / 10;
 
 async function startServer(dataDir: string, profileDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['--import', 'tsx', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    // As `npm start` runs the server; BENCH_NODE_FLAGS replaces it (BENCH_NODE_FLAGS=' ' for Node's defaults).
+    ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean),
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ];
   const child = spawn(
     process.execPath,
     [...args, join(serverDir, 'src/cli.ts'), '--port', '0', '--data-dir', dataDir],

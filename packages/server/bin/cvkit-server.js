@@ -12,7 +12,8 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 if (import.meta.resolve('@cvkit/ml').endsWith('.ts')) {
-  const args = ['--conditions=cvkit-built', fileURLToPath(cli), ...process.argv.slice(2)];
+  // A larger young generation: ClassifyImage at 8 clients took about 15 % less CPU per prediction (docs/benchmarks.md).
+  const args = ['--max-semi-space-size=32', '--conditions=cvkit-built', fileURLToPath(cli), ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

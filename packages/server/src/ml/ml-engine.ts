@@ -65,6 +65,8 @@ function advancedBudgetMs(reservedBudgetInHours: number): number {
 
 /** Share of the progress bar spent embedding (the rest is fitting and cross-validation). */
 const EMBED_SHARE = 0.6;
+/** Photos a training embeds at once: enough to overlap decoding with the backbone, few enough to keep memory flat. */
+const EMBED_IN_FLIGHT = 3;
 
 /** The engine reads and fills the feature cache; freeing entries is the domain's (blob-collector.ts). */
 export function createMlEngine(opts: {
@@ -106,25 +108,36 @@ export function createMlEngine(opts: {
       const cached = await opts.features.getMany(featureKey(backbone, view), hashes);
       for (const [hash, [vector]] of cached) if (vector) out.get(hash)![view] = vector;
     }
-    for (const hash of hashes) {
-      const have = out.get(hash)!;
-      const missing = views.filter((v) => !have[v]);
-      if (missing.length) {
-        let embedded: ImageFeatures;
-        try {
-          ({ features: embedded } = await embedViews(backbone, await job.loadImage(hash), missing));
-        } catch (e) {
-          if (e instanceof ImageDecodeError) throw new UndecodableImageError(e.message);
-          throw e;
+    // A few photos in flight: one decodes on the thread pool while another's views run on the backbone's lanes.
+    let next = 0;
+    let stopped = false;
+    const embedNext = async () => {
+      while (!stopped && next < hashes.length) {
+        const hash = hashes[next++]!;
+        const have = out.get(hash)!;
+        const missing = views.filter((v) => !have[v]);
+        if (missing.length) {
+          let embedded: ImageFeatures;
+          try {
+            ({ features: embedded } = await embedViews(backbone, await job.loadImage(hash), missing));
+          } catch (e) {
+            stopped = true;
+            if (e instanceof ImageDecodeError) throw new UndecodableImageError(e.message);
+            throw e;
+          }
+          for (const view of missing) {
+            have[view] = embedded[view]!;
+            await opts.features.put(featureKey(backbone, view), hash, [embedded[view]!]);
+          }
         }
-        for (const view of missing) {
-          have[view] = embedded[view]!;
-          await opts.features.put(featureKey(backbone, view), hash, [embedded[view]!]);
+        onEach();
+        if (job.signal?.aborted) {
+          stopped = true;
+          throw job.signal.reason ?? new Error('training aborted');
         }
       }
-      onEach();
-      if (job.signal?.aborted) throw job.signal.reason ?? new Error('training aborted');
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(EMBED_IN_FLIGHT, hashes.length) }, embedNext));
     return out;
   }
 
