@@ -369,6 +369,22 @@ describe('loadOnnxBackbone int8 (the General backbone)', () => {
   );
 
   it.skipIf(!ortOrNull)(
+    'gives the same features from two sessions on their own threads',
+    async () => {
+      const two = await loadOnnxBackbone(spec, { threads: 2, sessions: 2 });
+      try {
+        expect(two.runtime.description).toContain('2 sessions');
+        const pixels = synthetic.map((s) => s.pixels);
+        const [alone, pair] = [await int8!.embed(pixels), await two.embed(pixels)];
+        for (let i = 0; i < pixels.length; i++) expect(maxAbsDiff(pair[i]!, alone[i]!)).toBeLessThanOrEqual(1e-6);
+      } finally {
+        two.dispose();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!ortOrNull)(
     'runs in float32 when its calibration does not match the weights',
     async () => {
       expect(() => int8Ranges(spec.id, 'another-version')).toThrow(/calibration measured on/);

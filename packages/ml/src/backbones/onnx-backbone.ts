@@ -31,6 +31,7 @@ import { encodeModel } from '../export/onnx/onnx-writer.ts';
 import { quantizeGraph } from '../export/onnx/quantize-qdq.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
 import { describePreprocessing } from '../preprocess/preprocess.ts';
+import { yieldToEventLoop } from '../util/yield.ts';
 import {
   type Backbone,
   type BackboneSpec,
@@ -96,6 +97,13 @@ export interface OnnxBackboneOptions {
   precision?: 'int8' | 'float32';
   /** Defaults to `requireOnnxRuntime`. A module given here runs on the calling thread. */
   loadOrt?: OrtLoader;
+  /**
+   * Sessions, each on its own worker thread with `threads / sessions` intra-op threads. Default 1. Two single-threaded
+   * sessions cost about 3 % less CPU per General prediction at 8–16 clients than one of two threads (back-to-back
+   * runs of bench:throughput), but the server answered other requests more slowly while it decoded hostile uploads
+   * (test/hardening/abuse.test.ts, BMP case: 3 of 5 runs over its bound, against 0 of 6 with one session).
+   */
+  sessions?: number;
   /** 'worker' (default): the session runs on a worker thread, off the event loop; 'main': on the calling thread. */
   thread?: 'worker' | 'main';
 }
@@ -134,18 +142,21 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     throw new Error(`backbone ${spec.id}: the ONNX converter handles graph models`);
   }
 
+  // Each step holds the event loop for 100–200 ms: let requests through in between (the server loads backbones while
+  // it already answers).
   const bundled = loadBundledModel(spec.model);
+  await yieldToEventLoop();
   const built = buildBackboneFeatureModel(spec, bundled);
+  await yieldToEventLoop();
   const floatVersion = backboneVersion(spec, bundled);
   let precision = onnxPrecision(spec, options);
   let precisionNote = '';
   let modelBytes = built.bytes;
   if (precision === 'int8') {
     try {
-      modelBytes = encodeModel({
-        ...built.model,
-        graph: quantizeGraph(built.model.graph, int8Ranges(spec.id, floatVersion)),
-      });
+      const graph = quantizeGraph(built.model.graph, int8Ranges(spec.id, floatVersion));
+      await yieldToEventLoop();
+      modelBytes = encodeModel({ ...built.model, graph });
     } catch (error) {
       // Stale or missing ranges: the float model computes the same features more slowly.
       precision = 'float32';
@@ -171,18 +182,22 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
   });
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   const spinning = options.spinning ?? false;
-  // A caller's own onnxruntime module (tests) runs here with every thread; the real one runs one single-threaded
-  // session per thread, each on a worker (onnx-session-runner.ts): at the batch sizes predictions make, two
-  // independent passes cost less CPU per image than one pass split over two threads (no fork/join per operator).
+  const sessionCount = Math.max(1, Math.floor(options.sessions ?? 1));
+  // A caller's own onnxruntime module (tests) runs here; the real one runs on worker threads (onnx-session-runner.ts).
   const sessions =
     options.loadOrt || options.thread === 'main'
       ? [await mainThreadRunner(ort, modelBytes, cpuSessionOptions(threads, spinning))]
-      : await Promise.all(
-          // Each worker takes its bytes (transferred, so the last one takes the original).
-          Array.from({ length: threads }, (_, i) =>
-            workerRunner(i === threads - 1 ? modelBytes : modelBytes.slice(), cpuSessionOptions(1, spinning)),
-          ),
-        );
+      : sessionCount === 1
+        ? [await workerRunner(modelBytes, cpuSessionOptions(threads, spinning))]
+        : await Promise.all(
+            // Each worker takes its bytes (transferred, so the last one takes the original).
+            Array.from({ length: sessionCount }, (_, i) =>
+              workerRunner(
+                i === sessionCount - 1 ? modelBytes : modelBytes.slice(),
+                cpuSessionOptions(Math.max(1, Math.floor(threads / sessionCount)), spinning),
+              ),
+            ),
+          );
 
   const size = spec.inputSize;
   const pixels = size * size * 3;
@@ -236,7 +251,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     name: 'onnxruntime-node',
     version: ortVersion,
     threads,
-    description: `onnxruntime-node ${ortVersion} cpu, ${precision}${precisionNote}, ${sessions.length === 1 ? `1 session of ${threads} intra-op thread${threads === 1 ? '' : 's'}` : `${sessions.length} single-threaded sessions`}, ${spinning ? 'spinning' : 'no spinning'}`,
+    description: `onnxruntime-node ${ortVersion} cpu, ${precision}${precisionNote}, ${sessions.length === 1 ? `1 session of ${threads} intra-op thread${threads === 1 ? '' : 's'}` : `${sessions.length} sessions`}, ${spinning ? 'spinning' : 'no spinning'}`,
     loadMs: performance.now() - t0,
   };
   let released = false;

@@ -22,13 +22,6 @@ import { ImageDecodeError, ImageTooLargeError } from '../errors.ts';
 import { cropAndResizeBilinear, customVisionCentreBox, type SquareBox } from './crop-and-resize.ts';
 
 /*
- * One libvips thread per image: concurrent requests already spread images over libuv's pool, and splitting each
- * small image over more threads cost CPU (1 MP JPEG to 224², 8 at a time: 6.7 → 5.7 ms of CPU per image). Pixels do
- * not depend on it.
- */
-sharp.concurrency(1);
-
-/*
  * Versions are part of every backbone's cache key: a new one is needed whenever a path's output for the same bytes
  * could change.
  */

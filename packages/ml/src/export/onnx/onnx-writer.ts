@@ -238,7 +238,13 @@ export function encodeModel(m: OnnxModel): Uint8Array {
 }
 
 /** Float32 values as little-endian raw_data bytes. */
+/** Whether typed arrays are laid out as ONNX's raw_data is (little-endian): then a byte copy converts. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export function float32RawData(values: Float32Array | readonly number[]): Uint8Array {
+  if (LITTLE_ENDIAN && values instanceof Float32Array) {
+    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  }
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);

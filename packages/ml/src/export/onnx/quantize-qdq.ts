@@ -8,7 +8,14 @@
  * Tensors that are not listed (the tapped feature map the pooling reads, the pooling itself) stay float32.
  */
 import { OnnxEncodingError } from '../errors.ts';
-import { float32RawData, OnnxDataType, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx-writer.ts';
+import {
+  float32RawData,
+  LITTLE_ENDIAN,
+  OnnxDataType,
+  type OnnxGraph,
+  type OnnxNode,
+  type OnnxTensor,
+} from './onnx-writer.ts';
 
 /** Observed [min, max] of each activation tensor over the calibration photos. */
 export type TensorRanges = ReadonlyMap<string, readonly [min: number, max: number]>;
@@ -68,10 +75,10 @@ function floatsOf(tensor: OnnxTensor): Float32Array {
   if (tensor.dataType !== OnnxDataType.FLOAT || !tensor.rawData) {
     throw new OnnxEncodingError(`tensor ${tensor.name}: expected float32 raw data`);
   }
-  const view = new DataView(tensor.rawData.buffer, tensor.rawData.byteOffset, tensor.rawData.byteLength);
-  const out = new Float32Array(tensor.rawData.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
+  const raw = tensor.rawData;
+  if (LITTLE_ENDIAN) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
 
 /**
