@@ -2,7 +2,7 @@
  * Train a head on cached features, with Custom Vision's cross-validated evaluation.
  *
  * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
- * all images. Advanced: five crop groups per image instead of one (more augmentation) and a bounded search over
+ * all images. Advanced: three crop groups per image instead of one (more augmentation) and a bounded search over
  * L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
  * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
  * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
