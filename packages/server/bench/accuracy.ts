@@ -21,7 +21,7 @@ const DATASETS = (
   process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small'
 ).split(',');
 
-const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put'> => {
+const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put' | 'putMany'> => {
   const m = new Map<string, Float32Array[]>();
   return {
     async getMany(key, hashes) {
@@ -29,6 +29,9 @@ const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put'> => {
     },
     async put(key, hash, views) {
       m.set(`${key}/${hash}`, views);
+    },
+    async putMany(entries) {
+      for (const e of entries) m.set(`${e.backboneKey}/${e.hash}`, e.views);
     },
   };
 };

@@ -76,7 +76,7 @@ const EMBED_SHARE = 0.6;
 /** The engine reads and fills the feature cache; freeing entries is the domain's (blob-collector.ts). */
 export function createMlEngine(opts: {
   logger: Logger;
-  features: Pick<FeatureStore, 'getMany' | 'put'>;
+  features: Pick<FeatureStore, 'getMany' | 'put' | 'putMany'>;
 }): ClassifierEngine {
   let engine: Promise<EngineInfo> | undefined;
   const startEngine = () => {
@@ -125,10 +125,10 @@ export function createMlEngine(opts: {
           if (e instanceof ImageDecodeError) throw new UndecodableImageError(e.message);
           throw e;
         }
-        for (const view of missing) {
-          have[view] = embedded[view]!;
-          await opts.features.put(featureKey(backbone, view), hash, [embedded[view]!]);
-        }
+        for (const view of missing) have[view] = embedded[view]!;
+        await opts.features.putMany(
+          missing.map((view) => ({ backboneKey: featureKey(backbone, view), hash, views: [embedded[view]!] })),
+        );
       }
       onEach();
       if (job.signal?.aborted) throw job.signal.reason ?? new Error('training aborted');
