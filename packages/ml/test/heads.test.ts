@@ -216,7 +216,9 @@ describe('trainHead, multiclass', () => {
         );
         for (const i of held) {
           const expected = tagProbabilities(head, images[i]!.features);
-          expected.forEach((p, k) => expect(evaluation!.probabilities[i]![k]).toBeCloseTo(p, 5));
+          expected.forEach((p, k) => {
+            expect(evaluation!.probabilities[i]![k]).toBeCloseTo(p, 5);
+          });
         }
       }
     }
