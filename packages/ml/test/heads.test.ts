@@ -195,12 +195,48 @@ describe('trainHead, multiclass', () => {
     ).rejects.toBeInstanceOf(TrainingInputError);
   });
 
+  it('scores each held-out image as a head trained on the other folds predicts it, with any prediction views', async () => {
+    const rng = createRng(5);
+    const images = blobImages([7, 7, 6], 31, 2).map((img) => ({
+      ...img,
+      features: { ...img.features, zoom: sample(img.features.centre!, rng, 0.5) },
+    }));
+    // Unbalanced weights: a fold's fit then weighs its images exactly as a training on those images alone does.
+    for (const predictionViews of [undefined, ['centre', 'centre-mirrored', 'zoom'] as const]) {
+      const extra = { balance: false, ...(predictionViews ? { predictionViews: [...predictionViews] } : {}) };
+      const { evaluation } = await trainHead(options(images, ['Regular', 'Regular', 'Regular'], extra));
+      for (const f of [0, 2]) {
+        const held = images.flatMap((_, i) => (evaluation!.fold[i] === f ? [i] : []));
+        const { head } = await trainHead(
+          options(
+            images.filter((_, i) => evaluation!.fold[i] !== f),
+            ['Regular', 'Regular', 'Regular'],
+            { ...extra, evaluate: false },
+          ),
+        );
+        for (const i of held) {
+          const expected = tagProbabilities(head, images[i]!.features);
+          expected.forEach((p, k) => {
+            expect(evaluation!.probabilities[i]![k]).toBeCloseTo(p, 5);
+          });
+        }
+      }
+    }
+  });
+
   it('without augmentation uses only the centre view', async () => {
     const images = blobImages([6, 6], 10);
     const { head } = await trainHead(options(images, ['Regular', 'Regular'], { augment: false, evaluate: false }));
     expect(head.predictionViews).toEqual(['centre']);
     expect(head.training.trainingViews).toEqual(['centre']);
-    expect(trainingViews('Advanced', true)).toHaveLength(12);
+    expect(trainingViews('Advanced', true)).toEqual([
+      'centre',
+      'centre-mirrored',
+      'top-left',
+      'top-left-mirrored',
+      'bottom-right',
+      'bottom-right-mirrored',
+    ]);
   });
 
   it('Advanced searches L2 strengths within its budget and keeps the best', async () => {

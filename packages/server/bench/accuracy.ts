@@ -21,7 +21,7 @@ const DATASETS = (
   process.env.BENCH_DATASETS ?? 'azure-cv-trees,ai102-fruit,azure-cv-fork-scissors,mlnet-flowers-small'
 ).split(',');
 
-const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put'> => {
+const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put' | 'putMany'> => {
   const m = new Map<string, Float32Array[]>();
   return {
     async getMany(key, hashes) {
@@ -29,6 +29,9 @@ const memoryFeatures = (): Pick<FeatureStore, 'getMany' | 'put'> => {
     },
     async put(key, hash, views) {
       m.set(`${key}/${hash}`, views);
+    },
+    async putMany(entries) {
+      for (const e of entries) m.set(`${e.backboneKey}/${e.hash}`, e.views);
     },
   };
 };
@@ -39,7 +42,7 @@ const engine = createMlEngine({ logger: createLogger('warn'), features: memoryFe
 const results: Record<string, unknown> = { engine: await engine.describe() };
 for (const name of DATASETS) {
   const train = datasetImages(name, 'train');
-  // mlnet-flowers-small has no held-out split: its figure is the cross-validated one.
+  // mlnet-flowers-small has no test split.
   const test = existsSync(join(datasetsDir, name, 'test')) ? datasetImages(name, 'test') : new Map();
   const tags = [...train.keys()].map((t) => ({ id: t, name: t, type: 'Regular' as const }));
   const bytes = new Map<string, Buffer>();

@@ -21,13 +21,16 @@ describe('detection in the real engine', () => {
   it('caches maps, exports ONNX, and the export reproduces the predicted boxes', async () => {
     const memory = new Map<string, Float32Array[]>();
     let puts = 0;
-    const features: Pick<FeatureStore, 'getMany' | 'put'> = {
+    const features: Pick<FeatureStore, 'getMany' | 'put' | 'putMany'> = {
       async getMany(key, hashes) {
         return new Map(hashes.filter((h) => memory.has(`${key}|${h}`)).map((h) => [h, memory.get(`${key}|${h}`)!]));
       },
       async put(key, hash, views) {
         puts++;
         memory.set(`${key}|${hash}`, views);
+      },
+      async putMany(entries) {
+        for (const e of entries) await this.put(e.backboneKey, e.hash, e.views);
       },
     };
     const engine = createMlEngine({ logger: createLogger('silent'), features });

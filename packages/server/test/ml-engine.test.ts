@@ -23,13 +23,16 @@ import { jpeg } from './helpers/images.ts';
 
 const puts: string[] = [];
 const memory = new Map<string, Float32Array[]>();
-const features: Pick<FeatureStore, 'getMany' | 'put'> = {
+const features: Pick<FeatureStore, 'getMany' | 'put' | 'putMany'> = {
   async getMany(key, hashes) {
     return new Map(hashes.filter((h) => memory.has(`${key}|${h}`)).map((h) => [h, memory.get(`${key}|${h}`)!]));
   },
   async put(key, hash, views) {
     puts.push(`${key}|${hash}`);
     memory.set(`${key}|${hash}`, views);
+  },
+  async putMany(entries) {
+    for (const e of entries) await this.put(e.backboneKey, e.hash, e.views);
   },
 };
 

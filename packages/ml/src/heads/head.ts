@@ -14,7 +14,7 @@ import { HeadFormatError } from '../errors.ts';
 import type { ClassificationType, TagType } from '../evaluation/metrics.ts';
 import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
 import type { ImageFeatures, ViewName } from '../preprocess/views.ts';
-import { activate, type LinearModel, meanFeatures } from './linear-model.ts';
+import { type Activation, activateInPlace, type LinearModel, linearLogits, meanFeatures } from './linear-model.ts';
 
 export type TrainingType = 'Regular' | 'Advanced';
 
@@ -88,7 +88,16 @@ export function tagProbabilities(head: Head, features: ImageFeatures): number[] 
     }
     views.push(v);
   }
-  const out = activate(head.model, meanFeatures(views));
+  return probabilitiesFromLogits(head, head.model.activation, linearLogits(head.model, meanFeatures(views)));
+}
+
+/** Probability of each tag, in tagIds order, from the model's logits (consumed). */
+export function probabilitiesFromLogits(
+  head: Pick<Head, 'tagIds' | 'tagTypes' | 'outputTags' | 'negative'>,
+  activation: Activation,
+  logits: Float64Array,
+): number[] {
+  const out = activateInPlace(activation, logits);
   const probs = new Array<number>(head.tagIds.length).fill(0);
   head.outputTags.forEach((tag, o) => {
     probs[tag] = out[o]!;

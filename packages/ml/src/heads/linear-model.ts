@@ -45,8 +45,12 @@ export function sigmoid(x: number): number {
 }
 
 export function activate(model: LinearModel, features: Float32Array): Float64Array {
-  const z = linearLogits(model, features);
-  if (model.activation === 'softmax') return softmaxInPlace(z);
+  return activateInPlace(model.activation, linearLogits(model, features));
+}
+
+/** Probabilities from logits, in place. */
+export function activateInPlace(activation: Activation, z: Float64Array): Float64Array {
+  if (activation === 'softmax') return softmaxInPlace(z);
   for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]!);
   return z;
 }

@@ -2,7 +2,7 @@
  * Train a head on cached features, with Custom Vision's cross-validated evaluation.
  *
  * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
- * all images. Advanced: five crop groups per image instead of one (more augmentation) and a bounded search over
+ * all images. Advanced: three crop groups per image instead of one (more augmentation) and a bounded search over
  * L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
  * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
  * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
@@ -14,7 +14,7 @@ import { TrainingInputError } from '../errors.ts';
 import { chooseFoldCount, stratifiedFolds } from '../evaluation/folds.ts';
 import { type ClassificationType, type EvaluationData, metricsAt, type TagType } from '../evaluation/metrics.ts';
 import { buildRowSet, fitSubset, type RowSet, type SubsetFactor } from '../heads/fit.ts';
-import { type BackboneRef, type Head, type TrainingType, tagProbabilities } from '../heads/head.ts';
+import { type BackboneRef, type Head, probabilitiesFromLogits, type TrainingType } from '../heads/head.ts';
 import { meanFeatures, softmaxInPlace } from '../heads/linear-model.ts';
 import { blendPrototypes, classPrototypes, type Prototypes, prototypeScores } from '../heads/prototypes.ts';
 import type { PreprocessingDescription } from '../preprocess/preprocess.ts';
@@ -126,7 +126,24 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const rowsOfImage = images.map(() => 0);
   for (const i of rowImage) rowsOfImage[i]!++;
   options.onProgress?.({ stage: 'preparing', done: 0, total: 1 });
-  const set: RowSet = await buildRowSet(rows, onChunk);
+  // What a head's linear layer sees at prediction: the mean of the prediction views present. Cross-validation scores
+  // held-out images from the Gram matrix (fitSubset's logitsOf), so each image's prediction input is a row of the
+  // set: its first training row when that is the same vector (the default views), else an extra row after them.
+  const predictionInput = (i: number): Float32Array =>
+    meanFeatures(predictionViews.map((v) => images[i]!.features[v]).filter((f): f is Float32Array => f !== undefined));
+  const firstRow = images.map(() => -1);
+  rowImage.forEach((i, r) => {
+    if (firstRow[i]! < 0) firstRow[i] = r;
+  });
+  const probes: Float32Array[] = [];
+  const probeRow = images.map((_, i) => {
+    const input = predictionInput(i);
+    const own = rows[firstRow[i]!]!;
+    if (input === own || input.every((v, q) => v === own[q])) return firstRow[i]!;
+    probes.push(input);
+    return rows.length + probes.length - 1;
+  });
+  const set: RowSet = await buildRowSet(probes.length ? [...rows, ...probes] : rows, onChunk);
 
   const fit = async (imageSubset: ReadonlySet<number>, l2: number, reuse: Parameters<typeof fitSubset>[2] = {}) => {
     const subset: number[] = [];
@@ -177,6 +194,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     },
   });
 
+  const shape = { tagIds, tagTypes, outputTags: layout.outputTags, negative: layout.negative };
+
   // Prototypes blend into softmax heads only (a per-image constant cancels there, not in sigmoids).
   const betas = options.prototypeWeights?.length ? [...options.prototypeWeights] : [0];
   if (betas.some((b) => !(b >= 0))) throw new TrainingInputError('prototypeWeights must be non-negative');
@@ -190,9 +209,6 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       outputs,
     );
   };
-  // What a head's linear layer sees at prediction: the mean of the prediction views present.
-  const predictionInput = (i: number): Float32Array =>
-    meanFeatures(predictionViews.map((v) => images[i]!.features[v]).filter((f): f is Float32Array => f !== undefined));
   const blendProbabilities = (p: number[], scores: Float64Array, beta: number): number[] => {
     const z = new Float64Array(outputs);
     layout.outputTags.forEach((tag, o) => {
@@ -258,8 +274,11 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         });
         foldFactors[f] = result.factor;
         foldSolutions[f]!.push({ l2, params: result.params });
-        const foldHead = makeHead(result.model, l2, result.iterations);
-        for (const i of all) if (fold[i] === f) probabilities[i] = tagProbabilities(foldHead, images[i]!.features);
+        const heldOut = all.filter((i) => fold[i] === f);
+        const logits = result.logitsOf(heldOut.map((i) => probeRow[i]!));
+        heldOut.forEach((i, j) => {
+          probabilities[i] = probabilitiesFromLogits(shape, activation, logits[j]!);
+        });
         options.onProgress?.({ stage: 'cross-validating', done: ++done, total });
         await onChunk();
       }
@@ -295,8 +314,9 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   }
   const final = await fit(new Set(all), chosenL2);
   options.onProgress?.({ stage: 'final-fit', done: 1, total: 1 });
+  const linear = final.model();
   const model =
-    blendable && chosenBeta !== 0 ? blendPrototypes(final.model, prototypesOf(new Set(all)), chosenBeta) : final.model;
+    blendable && chosenBeta !== 0 ? blendPrototypes(linear, prototypesOf(new Set(all)), chosenBeta) : linear;
   const head = makeHead(model, chosenL2, final.iterations);
   if (blendable) head.training.prototypeWeight = chosenBeta;
   if (advanced) head.training.search = search;

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { inspectImage } from '../imaging/inspect-image.ts';
+import { mapLimited } from '../map-limited.ts';
 import { type FetchPolicy, fetchImageUrl } from '../net/fetch-image-url.ts';
 import type { ImageQuery, ImageRecord, NewImage, RegionRecord, Storage, TagRecord } from '../storage/types.ts';
 import { blobCollector } from './blob-collector.ts';
@@ -539,17 +540,4 @@ function validRegion(r: RegionInput): boolean {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }

@@ -327,6 +327,16 @@ export function describeStorageContract(
       );
       await s.features.put('mobilenet:0', 'h1', [new Float32Array([5])]);
       expect((await s.features.getMany('mobilenet:0', ['h1'])).get('h1')).toEqual([new Float32Array([5])]);
+      // Several keys at once, replacing one already stored.
+      await s.features.putMany([
+        { backboneKey: 'mobilenet:0', hash: 'h1', views: [new Float32Array([6])] },
+        { backboneKey: 'mobilenet:0', hash: 'h2', views: [new Float32Array([7, 8])] },
+        { backboneKey: 'other:0', hash: 'h2', views: [new Float32Array([9])] },
+      ]);
+      const many = await s.features.getMany('mobilenet:0', ['h1', 'h2']);
+      expect(many.get('h1')).toEqual([new Float32Array([6])]);
+      expect(many.get('h2')).toEqual([new Float32Array([7, 8])]);
+      expect((await s.features.getMany('other:0', ['h2'])).get('h2')).toEqual([new Float32Array([9])]);
     });
 
     it('keeps exports, updating one in place, and lists those still Exporting', async () => {

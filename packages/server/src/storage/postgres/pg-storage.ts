@@ -14,6 +14,7 @@ import type {
   ContentReferenceStore,
   ExportRecord,
   ExportStore,
+  FeatureEntry,
   FeatureStore,
   ImageQuery,
   ImageRecord,
@@ -661,10 +662,17 @@ class PgFeatures implements FeatureStore {
     return new Map(rows.map((r) => [r.content_hash as string, decodeViews(r.views as Buffer)]));
   }
   async put(backboneKey: string, hash: string, views: Float32Array[]) {
-    await this.db.query(
-      'INSERT INTO features(backbone, content_hash, views) VALUES ($1, $2, $3) ON CONFLICT (backbone, content_hash) DO UPDATE SET views = excluded.views',
-      [backboneKey, hash, encodeViews(views)],
-    );
+    await this.putMany([{ backboneKey, hash, views }]);
+  }
+  async putMany(entries: readonly FeatureEntry[]) {
+    await inTransaction(this.db, async (c) => {
+      for (const e of entries) {
+        await c.query(
+          'INSERT INTO features(backbone, content_hash, views) VALUES ($1, $2, $3) ON CONFLICT (backbone, content_hash) DO UPDATE SET views = excluded.views',
+          [e.backboneKey, e.hash, encodeViews(e.views)],
+        );
+      }
+    });
   }
 }
 

@@ -16,6 +16,7 @@ import {
 import type {
   ExportRecord,
   ExportStore,
+  FeatureEntry,
   FeatureStore,
   ImageQuery,
   ImageRecord,
@@ -669,9 +670,13 @@ class SqliteFeatures implements FeatureStore {
     return out;
   }
   async put(backboneKey: string, hash: string, views: Float32Array[]) {
-    this.db
-      .prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)')
-      .run(backboneKey, hash, encodeViews(views));
+    await this.putMany([{ backboneKey, hash, views }]);
+  }
+  async putMany(entries: readonly FeatureEntry[]) {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO features(backbone, content_hash, views) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const e of entries) insert.run(e.backboneKey, e.hash, encodeViews(e.views));
+    })();
   }
   async deleteFor(hashes: string[]) {
     this.db.transaction(() => {
