@@ -6,10 +6,11 @@ import { fitLinear } from '../src/heads/fit.ts';
 import { type Head, predict, tagProbabilities } from '../src/heads/head.ts';
 import { activate } from '../src/heads/linear-model.ts';
 import { deserializeHead, serializeHead } from '../src/heads/serialize.ts';
+import type { ImageFeatures } from '../src/preprocess/views.ts';
 import { layoutLabels, type TrainingImage } from '../src/training/problem.ts';
 import { type TrainHeadOptions, trainHead } from '../src/training/train-head.ts';
 import { trainHeadOffThread } from '../src/training/train-head-off-thread.ts';
-import { trainingViews } from '../src/training/views.ts';
+import { CROP_GROUPS_MAX_IMAGES, trainingViews } from '../src/training/views.ts';
 import { createRng } from '../src/util/random.ts';
 import { blobCentres, gaussian, imageFeatures, sample, syntheticBackbone } from './helpers/synthetic.ts';
 
@@ -200,7 +201,52 @@ describe('trainHead, multiclass', () => {
     const { head } = await trainHead(options(images, ['Regular', 'Regular'], { augment: false, evaluate: false }));
     expect(head.predictionViews).toEqual(['centre']);
     expect(head.training.trainingViews).toEqual(['centre']);
-    expect(trainingViews('Advanced', true)).toHaveLength(12);
+    expect(trainingViews('Advanced', true, 10)).toHaveLength(12);
+    expect(trainingViews('Regular', false, 10)).toEqual(['centre']);
+  });
+
+  describe('crop groups in Regular training', () => {
+    /** Images whose crop views exist: each crop is the centre features plus noise. */
+    function withCrops(perClass: number[], seed: number): TrainingImage[] {
+      const rng = createRng(seed + 50);
+      return blobImages(perClass, seed).map((img) => {
+        const features: ImageFeatures = { ...img.features };
+        for (const view of trainingViews('Advanced', true, 0).slice(2))
+          features[view] = sample(img.features.centre!, rng);
+        return { ...img, features };
+      });
+    }
+    const withoutCrops = (images: TrainingImage[]): TrainingImage[] =>
+      images.map((img) => ({
+        ...img,
+        features: { centre: img.features.centre!, 'centre-mirrored': img.features['centre-mirrored']! },
+      }));
+
+    it('small projects train on the crop views too, and still predict on the centre and its mirror', async () => {
+      expect(trainingViews('Regular', true, CROP_GROUPS_MAX_IMAGES)).toHaveLength(12);
+      const images = withCrops([6, 6], 21);
+      const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
+      expect(head.training.trainingViews).toHaveLength(12);
+      expect(head.predictionViews).toEqual(['centre', 'centre-mirrored']);
+      // The same rows as Advanced at the same L2 strength, and not the head the centre rows alone give.
+      const advanced = await trainHead(
+        options(images, ['Regular', 'Regular'], { evaluate: false, trainingType: 'Advanced', l2: 1e-2 }),
+      );
+      expect(head.model.weights).toEqual(advanced.head.model.weights);
+      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
+      expect(centreOnly.head.model.weights).not.toEqual(head.model.weights);
+    });
+
+    it('larger projects train on the centre and its mirror only, whatever else was embedded', async () => {
+      const n = CROP_GROUPS_MAX_IMAGES + 1;
+      expect(trainingViews('Regular', true, n)).toEqual(['centre', 'centre-mirrored']);
+      expect(trainingViews('Advanced', true, n)).toHaveLength(12);
+      const images = withCrops([51, 50], 22);
+      const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
+      expect(head.training.trainingViews).toEqual(['centre', 'centre-mirrored']);
+      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
+      expect(centreOnly.head.model.weights).toEqual(head.model.weights);
+    }, 30_000);
   });
 
   it('Advanced searches L2 strengths within its budget and keeps the best', async () => {

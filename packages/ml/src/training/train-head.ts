@@ -2,8 +2,8 @@
  * Train a head on cached features, with Custom Vision's cross-validated evaluation.
  *
  * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
- * all images. Advanced: five crop groups per image instead of one (more augmentation) and a bounded search over
- * L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
+ * all images; with augmentation, small projects also train on five crop groups per image (training/views.ts).
+ * Advanced: the crop groups whatever the project's size, and a bounded search over L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
  * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
  * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
  *
@@ -41,7 +41,10 @@ export interface TrainHeadOptions {
   images: TrainingImage[];
   classificationType: ClassificationType;
   trainingType?: TrainingType;
-  /** Use augmented views (mirror; Advanced also crops). The server maps image-processing settings to it. */
+  /**
+   * Use augmented views: mirror images, and crops for Advanced and for small projects (training/views.ts; features
+   * of views the caller did not embed are skipped). The server maps image-processing settings to it.
+   */
   augment?: boolean;
   /** Weight classes inversely to their frequency. Default true. */
   balance?: boolean;
@@ -89,7 +92,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const seed = options.seed ?? 0;
   const { images, tagIds, tagTypes, classificationType, backbone } = options;
   const layout = layoutLabels(classificationType, tagIds, tagTypes, images, balance);
-  const groups = trainingViewGroups(trainingType, augment);
+  const groups = trainingViewGroups(trainingType, augment, images.length);
   const activation = classificationType === 'Multiclass' ? 'softmax' : 'sigmoid';
   const outputs = layout.outputTags.length;
   const predictionViews = options.predictionViews?.length ? [...options.predictionViews] : predictionViewsFor(augment);
@@ -169,7 +172,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       augment,
       seed,
       l2,
-      trainingViews: trainingViews(trainingType, augment),
+      trainingViews: trainingViews(trainingType, augment, images.length),
       imageCount: images.length,
       balanced: balance,
       iterations,
