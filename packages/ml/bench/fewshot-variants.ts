@@ -94,8 +94,10 @@ interface Variant {
     taps: Partial<Record<TapName, Float32Array>>,
     mean: Partial<Record<TapName, Float32Array>>,
   ) => Float32Array;
-  /** Train on the crop views too (what Regular now does on small projects). */
+  /** Hand the crop views to trainHead (Regular then uses the ones it trains small projects on). */
   crops?: boolean;
+  /** Advanced's rows (every crop and mirror) at the default L2 strength instead of Regular's. */
+  advancedRows?: boolean;
   /** Views averaged at prediction (default centre and mirror). */
   predictionViews?: ViewName[];
   /** Late fusion: a second head on these features, its log-probabilities added with weight `weight`. */
@@ -105,11 +107,22 @@ interface Variant {
 const b12 = (t: Partial<Record<TapName, Float32Array>>) => t.b12!;
 const VARIANTS: Record<string, Variant> = {
   general: { what: 'General features, centre and mirror (the Regular training before this change)', features: b12 },
-  'general+crops': { what: 'General features, crop views as extra training rows', features: b12, crops: true },
-  'general+crops+tta': {
-    what: 'crop views at training and all 12 views averaged at prediction (6x the backbone cost per prediction)',
+  'general+corners': {
+    what: 'two opposite corner crops as extra training rows (Regular on at most 100 images now)',
     features: b12,
     crops: true,
+  },
+  'general+advanced-crops': {
+    what: "Advanced's rows: four corners and a zoom, each with its mirror (default L2, no search)",
+    features: b12,
+    crops: true,
+    advancedRows: true,
+  },
+  'general+advanced-crops+tta': {
+    what: "Advanced's rows and all 12 views averaged at prediction (6x the backbone cost per prediction)",
+    features: b12,
+    crops: true,
+    advancedRows: true,
     predictionViews: [...VIEW_NAMES],
   },
   centred: {
@@ -238,6 +251,7 @@ async function main() {
                 tags: [ds.tags.indexOf(tags[i]!)],
               })),
               classificationType: 'Multiclass',
+              ...(v.advancedRows ? { trainingType: 'Advanced' as const, l2: GENERAL.defaultL2 } : {}),
               evaluate: false,
               predictionViews,
               seed: d,

@@ -222,19 +222,29 @@ describe('trainHead, multiclass', () => {
         features: { centre: img.features.centre!, 'centre-mirrored': img.features['centre-mirrored']! },
       }));
 
-    it('small projects train on the crop views too, and still predict on the centre and its mirror', async () => {
-      expect(trainingViews('Regular', true, CROP_GROUPS_MAX_IMAGES)).toHaveLength(12);
+    it('small projects train on two corner crops too, and still predict on the centre and its mirror', async () => {
+      const small = ['centre', 'centre-mirrored', 'top-left', 'bottom-right'];
+      expect(trainingViews('Regular', true, CROP_GROUPS_MAX_IMAGES)).toEqual(small);
       const images = withCrops([6, 6], 21);
       const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
-      expect(head.training.trainingViews).toHaveLength(12);
+      expect(head.training.trainingViews).toEqual(small);
       expect(head.predictionViews).toEqual(['centre', 'centre-mirrored']);
-      // The same rows as Advanced at the same L2 strength, and not the head the centre rows alone give.
+      // The other crop views are ignored; without the two corners the head is another one.
+      const only = (keep: string[]) =>
+        images.map((img) => ({
+          ...img,
+          features: Object.fromEntries(Object.entries(img.features).filter(([v]) => keep.includes(v))),
+        }));
+      const fromSmall = await trainHead(options(only(small), ['Regular', 'Regular'], { evaluate: false }));
+      expect(fromSmall.head.model.weights).toEqual(head.model.weights);
+      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
+      expect(centreOnly.head.model.weights).not.toEqual(head.model.weights);
+      // Advanced trains on all five crops and their mirrors.
       const advanced = await trainHead(
         options(images, ['Regular', 'Regular'], { evaluate: false, trainingType: 'Advanced', l2: 1e-2 }),
       );
-      expect(head.model.weights).toEqual(advanced.head.model.weights);
-      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
-      expect(centreOnly.head.model.weights).not.toEqual(head.model.weights);
+      expect(advanced.head.training.trainingViews).toHaveLength(12);
+      expect(advanced.head.model.weights).not.toEqual(head.model.weights);
     });
 
     it('larger projects train on the centre and its mirror only, whatever else was embedded', async () => {

@@ -5,23 +5,25 @@
  * measured on mlnet-flowers-small, training on mirror-means predicts as well as using the two as separate rows,
  * with half the rows, and averaging features (not probabilities) keeps prediction a single linear layer.
  *
- * Crop groups (four corners and a zoom, each with its mirror) are extra training rows. Advanced always uses them.
- * Regular uses them on small projects (at most CROP_GROUPS_MAX_IMAGES images), where they pay most and cost
- * least: on the few-shot benchmark (docs/benchmarks.md) they bought about 1.5–2 points on flowers at 5, 10, 20 and
- * 30 photos per tag, at no cost per prediction (a head still averages the centre view and its mirror). What they
- * cost is at training: 12 views to embed per image instead of 2, so the bound keeps that extra work to at most
- * 1000 backbone passes.
+ * Crop views as extra training rows. Advanced uses four corner crops and a zoom, each averaged with its mirror (6
+ * rows per image). Regular uses two opposite corner crops, unmirrored, on small projects (at most
+ * CROP_GROUPS_MAX_IMAGES images), where they pay most: on the few-shot benchmark (docs/benchmarks.md) they bought
+ * about 1.5 points on flowers at 5 and 10 photos per tag, at no cost per prediction (a head still averages the
+ * centre view and its mirror). They cost at training: 4 views to embed per image instead of 2, two of them new
+ * crops to decode. Advanced's ten crop views bought 0.2–0.6 points more (20 draws) for about four times that extra
+ * work.
  */
 import type { TrainingType } from '../heads/head.ts';
 import type { ViewName } from '../preprocess/views.ts';
 
 export type ViewGroup = readonly ViewName[];
 
-/** Largest project (training images) on which Regular training adds the crop groups. */
+/** Largest project (training images) on which Regular training adds its crop views. */
 export const CROP_GROUPS_MAX_IMAGES = 100;
 
 const CENTRE: ViewGroup = ['centre', 'centre-mirrored'];
-const WITH_CROPS: readonly ViewGroup[] = [
+const REGULAR_WITH_CROPS: readonly ViewGroup[] = [CENTRE, ['top-left'], ['bottom-right']];
+const ADVANCED: readonly ViewGroup[] = [
   CENTRE,
   ['top-left', 'top-left-mirrored'],
   ['top-right', 'top-right-mirrored'],
@@ -37,8 +39,8 @@ export function trainingViewGroups(
   imageCount: number,
 ): readonly ViewGroup[] {
   if (!augment) return [['centre']];
-  if (trainingType === 'Advanced' || imageCount <= CROP_GROUPS_MAX_IMAGES) return WITH_CROPS;
-  return [CENTRE];
+  if (trainingType === 'Advanced') return ADVANCED;
+  return imageCount <= CROP_GROUPS_MAX_IMAGES ? REGULAR_WITH_CROPS : [CENTRE];
 }
 
 /** Views a head averages at prediction: the first training group. */
