@@ -2,9 +2,10 @@
  * Train a head on cached features, with Custom Vision's cross-validated evaluation.
  *
  * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
- * all images; with augmentation, small projects also train on five crop groups per image (training/views.ts).
- * Advanced: the crop groups whatever the project's size, and a bounded search over L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
- * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
+ * all images; with augmentation, small projects also train on two corner crops per image (training/views.ts).
+ * Advanced: five crop groups per image whatever the project's size, and a bounded search over L2 strengths; every
+ * candidate is scored by its cross-validated log-loss on the same folds, the best one's out-of-fold predictions
+ * become the evaluation (slightly optimistic, since the folds also chose the strength) and
  * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
  *
  * Runs on the caller's event loop and yields between chunks of work (see yieldToEventLoop), so a server keeps

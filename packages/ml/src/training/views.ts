@@ -8,7 +8,7 @@
  * Crop views as extra training rows. Advanced uses four corner crops and a zoom, each averaged with its mirror (6
  * rows per image). Regular uses two opposite corner crops, unmirrored, on small projects (at most
  * CROP_GROUPS_MAX_IMAGES images), where they pay most: on the few-shot benchmark (docs/benchmarks.md) they bought
- * about 1.5 points on flowers at 5 and 10 photos per tag, at no cost per prediction (a head still averages the
+ * 1.4–2.5 points on flowers at 5 and 10 photos per tag, at no cost per prediction (a head still averages the
  * centre view and its mirror). They cost at training: 4 views to embed per image instead of 2, two of them new
  * crops to decode. Advanced's ten crop views bought 0.2–0.6 points more (20 draws) for about four times that extra
  * work.
