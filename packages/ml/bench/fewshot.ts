@@ -7,21 +7,24 @@
  * Environment: FEWSHOT_DRAWS (random draws per setting, default 5), FEWSHOT_SHOTS (default "5,10"),
  * FEWSHOT_DATASETS (default "mlnet-flowers-small,ai102-fruit"), FEWSHOT_BACKBONES (default the General and compact
  * backbones), FEWSHOT_PROTOTYPES ("1" adds the class-prototype search, heads/prototypes.ts), FEWSHOT_TRAINING (Regular or
- * Advanced, default Regular). Heads are trained as the server trains them (cross-validated evaluation on, which
+ * Advanced, default Regular), FEWSHOT_CROPS ("0" hands trainHead only the centre view and its mirror, as the server
+ * embedded them for Regular training before small projects also trained on the crop views). Heads are trained as
+ * the server trains them (cross-validated evaluation on, which
  * is also what picks any L2 strength or prototype weight, on the training photos only); the held-out photos are
  * only predicted.
  * Features come from the same on-disk cache as the classification benchmark.
  */
 import {
   getBackboneWithRuntime,
+  type ImageFeatures,
   initEngine,
   PROTOTYPE_WEIGHTS,
   predict,
   type TrainingType,
   trainHead,
 } from '../src/index.ts';
-import { createRng } from '../src/util/random.ts';
 import { loadDataset } from './datasets.ts';
+import { drawPerTag, meanSd } from './draws.ts';
 import { datasetFeatures } from './feature-cache.ts';
 import { round, startReport } from './report.ts';
 
@@ -32,24 +35,9 @@ const DATASETS = list('FEWSHOT_DATASETS', 'mlnet-flowers-small,ai102-fruit');
 const BACKBONES = list('FEWSHOT_BACKBONES', 'mnv2-140-b12-msqrt,mnv2-140-gap');
 const PROTOTYPES = process.env.FEWSHOT_PROTOTYPES === '1' ? [...PROTOTYPE_WEIGHTS] : [0];
 const TRAINING = (process.env.FEWSHOT_TRAINING ?? 'Regular') as TrainingType;
-
-/** Indices of `shots` images per tag, drawn with the draw's seed; the rest are held out. */
-function draw(tags: readonly string[], shots: number, seed: number): Set<number> {
-  const rng = createRng(seed);
-  const picked = new Set<number>();
-  const byTag = new Map<string, number[]>();
-  tags.forEach((t, i) => {
-    byTag.set(t, [...(byTag.get(t) ?? []), i]);
-  });
-  for (const idx of byTag.values()) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
-    for (const i of idx.slice(0, shots)) picked.add(i);
-  }
-  return picked;
-}
+const CROPS = process.env.FEWSHOT_CROPS !== '0';
+const trainingFeatures = (f: ImageFeatures): ImageFeatures =>
+  CROPS ? f : { centre: f.centre!, 'centre-mirrored': f['centre-mirrored']! };
 
 async function main() {
   const report = startReport('few-shot');
@@ -65,7 +53,7 @@ async function main() {
         const betas: number[] = [];
         const seconds: number[] = [];
         for (let d = 1; d <= DRAWS; d++) {
-          const train = draw(
+          const train = drawPerTag(
             ds.images.map((i) => i.tag),
             shots,
             1000 * shots + d,
@@ -77,7 +65,10 @@ async function main() {
             tagTypes: ds.tags.map(() => 'Regular'),
             images: ds.images
               .filter((_, i) => train.has(i))
-              .map((img) => ({ features: features.get(img.file)!, tags: [ds.tags.indexOf(img.tag)] })),
+              .map((img) => ({
+                features: trainingFeatures(features.get(img.file)!),
+                tags: [ds.tags.indexOf(img.tag)],
+              })),
             classificationType: 'Multiclass',
             trainingType: TRAINING,
             prototypeWeights: PROTOTYPES,
@@ -89,8 +80,7 @@ async function main() {
           accs.push(right / test.length);
           betas.push(head.training.prototypeWeight ?? 0);
         }
-        const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-        const sd = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, accs.length - 1));
+        const { mean, sd } = meanSd(accs);
         const row = {
           dataset: name,
           backbone: id,
@@ -99,6 +89,7 @@ async function main() {
           heldOut: ds.images.length - shots * ds.tags.length,
           draws: DRAWS,
           prototypes: PROTOTYPES.length > 1,
+          cropViews: CROPS,
           accuracyMean: round(mean),
           accuracySd: round(sd),
           accuracyMin: round(Math.min(...accs)),

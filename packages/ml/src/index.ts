@@ -16,7 +16,7 @@
  *
  *   await initEngine();                                            // once per process; log engineInfo()
  *   const backbone = await getBackbone('general');                 // or 'compact', or a backbone id
- *   const views = trainingViews('Regular', true);                   // the views to embed for training
+ *   const views = trainingViews('Regular', true, uploads.length);    // the views to embed for training
  *   const { features } = await embedViews(backbone, bytes, views); // cache per (sha256, backbone.cacheKey, view)
  *   const { head, evaluation } = await trainHead({
  *     backbone, tagIds, tagTypes, classificationType: 'Multiclass',
@@ -186,4 +186,9 @@ export {
   trainHead,
 } from './training/train-head.ts';
 export { type OffThreadOptions, trainDetectorOffThread, trainHeadOffThread } from './training/train-head-off-thread.ts';
-export { predictionViewsFor, trainingViewGroups, trainingViews } from './training/views.ts';
+export {
+  CROP_GROUPS_MAX_IMAGES,
+  predictionViewsFor,
+  trainingViewGroups,
+  trainingViews,
+} from './training/views.ts';

@@ -6,10 +6,11 @@ import { fitLinear } from '../src/heads/fit.ts';
 import { type Head, predict, tagProbabilities } from '../src/heads/head.ts';
 import { activate } from '../src/heads/linear-model.ts';
 import { deserializeHead, serializeHead } from '../src/heads/serialize.ts';
+import type { ImageFeatures } from '../src/preprocess/views.ts';
 import { layoutLabels, type TrainingImage } from '../src/training/problem.ts';
 import { type TrainHeadOptions, trainHead } from '../src/training/train-head.ts';
 import { trainHeadOffThread } from '../src/training/train-head-off-thread.ts';
-import { trainingViews } from '../src/training/views.ts';
+import { CROP_GROUPS_MAX_IMAGES, trainingViews } from '../src/training/views.ts';
 import { createRng } from '../src/util/random.ts';
 import { blobCentres, gaussian, imageFeatures, sample, syntheticBackbone } from './helpers/synthetic.ts';
 
@@ -229,7 +230,7 @@ describe('trainHead, multiclass', () => {
     const { head } = await trainHead(options(images, ['Regular', 'Regular'], { augment: false, evaluate: false }));
     expect(head.predictionViews).toEqual(['centre']);
     expect(head.training.trainingViews).toEqual(['centre']);
-    expect(trainingViews('Advanced', true)).toEqual([
+    expect(trainingViews('Advanced', true, 10)).toEqual([
       'centre',
       'centre-mirrored',
       'top-left',
@@ -237,6 +238,61 @@ describe('trainHead, multiclass', () => {
       'bottom-right',
       'bottom-right-mirrored',
     ]);
+    expect(trainingViews('Regular', false, 10)).toEqual(['centre']);
+  });
+
+  describe('crop groups in Regular training', () => {
+    /** Images whose crop views exist: each crop is the centre features plus noise. */
+    function withCrops(perClass: number[], seed: number): TrainingImage[] {
+      const rng = createRng(seed + 50);
+      return blobImages(perClass, seed).map((img) => {
+        const features: ImageFeatures = { ...img.features };
+        for (const view of trainingViews('Advanced', true, 0).slice(2))
+          features[view] = sample(img.features.centre!, rng);
+        return { ...img, features };
+      });
+    }
+    const withoutCrops = (images: TrainingImage[]): TrainingImage[] =>
+      images.map((img) => ({
+        ...img,
+        features: { centre: img.features.centre!, 'centre-mirrored': img.features['centre-mirrored']! },
+      }));
+
+    it('small projects train on two corner crops too, and still predict on the centre and its mirror', async () => {
+      const small = ['centre', 'centre-mirrored', 'top-left', 'bottom-right'];
+      expect(trainingViews('Regular', true, CROP_GROUPS_MAX_IMAGES)).toEqual(small);
+      const images = withCrops([6, 6], 21);
+      const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
+      expect(head.training.trainingViews).toEqual(small);
+      expect(head.predictionViews).toEqual(['centre', 'centre-mirrored']);
+      // The other crop views are ignored; without the two corners the head is another one.
+      const only = (keep: string[]) =>
+        images.map((img) => ({
+          ...img,
+          features: Object.fromEntries(Object.entries(img.features).filter(([v]) => keep.includes(v))),
+        }));
+      const fromSmall = await trainHead(options(only(small), ['Regular', 'Regular'], { evaluate: false }));
+      expect(fromSmall.head.model.weights).toEqual(head.model.weights);
+      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
+      expect(centreOnly.head.model.weights).not.toEqual(head.model.weights);
+      // Advanced trains on the two corners and their mirrors.
+      const advanced = await trainHead(
+        options(images, ['Regular', 'Regular'], { evaluate: false, trainingType: 'Advanced', l2: 1e-2 }),
+      );
+      expect(advanced.head.training.trainingViews).toHaveLength(6);
+      expect(advanced.head.model.weights).not.toEqual(head.model.weights);
+    });
+
+    it('larger projects train on the centre and its mirror only, whatever else was embedded', async () => {
+      const n = CROP_GROUPS_MAX_IMAGES + 1;
+      expect(trainingViews('Regular', true, n)).toEqual(['centre', 'centre-mirrored']);
+      expect(trainingViews('Advanced', true, n)).toHaveLength(6);
+      const images = withCrops([51, 50], 22);
+      const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
+      expect(head.training.trainingViews).toEqual(['centre', 'centre-mirrored']);
+      const centreOnly = await trainHead(options(withoutCrops(images), ['Regular', 'Regular'], { evaluate: false }));
+      expect(centreOnly.head.model.weights).toEqual(head.model.weights);
+    }, 30_000);
   });
 
   it('Advanced searches L2 strengths within its budget and keeps the best', async () => {

@@ -10,6 +10,7 @@ import {
   predict,
   preprocess,
   trainHead,
+  trainingViews,
   withPreprocessing,
 } from '@cvkit/ml';
 import sharp from 'sharp';
@@ -74,14 +75,15 @@ describe('ml engine', () => {
     const images = [];
     for (let i = 0; i < 10; i++) images.push(await addImage(i, i % 2 ? 'blue' : 'red'));
     await engine.train(job(images, 'general'));
-    expect(puts).toHaveLength(20); // 10 images × (centre, centre-mirrored)
+    // A small project trains Regular on two corner crops too: 10 images × 4 views.
+    const views = trainingViews('Regular', true, images.length);
+    expect(views).toHaveLength(4);
+    expect(puts).toHaveLength(10 * views.length);
     const before = puts.length;
     images.push(await addImage(10, 'red'));
     const trained = await engine.train(job(images, 'general'));
-    expect(puts.slice(before).map((k) => k.split('|')[1])).toEqual(['h10', 'h10']);
-    expect(new Set(puts.slice(before).map((k) => k.split('#')[1]!.split('|')[0]))).toEqual(
-      new Set(['centre', 'centre-mirrored']),
-    );
+    expect(puts.slice(before).map((k) => k.split('|')[1])).toEqual(views.map(() => 'h10'));
+    expect(new Set(puts.slice(before).map((k) => k.split('#')[1]!.split('|')[0]))).toEqual(new Set(views));
     const [top] = await engine.predict(trained.model, await jpeg(50, 40, [230, 20, 30]));
     expect(top!.tagId).toBe('red');
     // The head was fitted on the worker thread, not on the server's event loop.

@@ -2,9 +2,10 @@
  * Train a head on cached features, with Custom Vision's cross-validated evaluation.
  *
  * Regular: one L2 strength (the backbone's default), k-fold cross-validation for the evaluation, then a final fit on
- * all images. Advanced: three crop groups per image instead of one (more augmentation) and a bounded search over
- * L2 strengths; every candidate is scored by its cross-validated log-loss on the same folds, the best one's
- * out-of-fold predictions become the evaluation (slightly optimistic, since the folds also chose the strength) and
+ * all images; with augmentation, small projects also train on two corner crops per image (training/views.ts).
+ * Advanced: three crop groups per image whatever the project's size, and a bounded search over L2 strengths; every
+ * candidate is scored by its cross-validated log-loss on the same folds, the best one's out-of-fold predictions
+ * become the evaluation (slightly optimistic, since the folds also chose the strength) and
  * it is refitted on all images. The search stops when `budgetMs` is spent and keeps the best candidate so far.
  *
  * Runs on the caller's event loop and yields between chunks of work (see yieldToEventLoop), so a server keeps
@@ -41,7 +42,10 @@ export interface TrainHeadOptions {
   images: TrainingImage[];
   classificationType: ClassificationType;
   trainingType?: TrainingType;
-  /** Use augmented views (mirror; Advanced also crops). The server maps image-processing settings to it. */
+  /**
+   * Use augmented views: mirror images, and crops for Advanced and for small projects (training/views.ts; features
+   * of views the caller did not embed are skipped). The server maps image-processing settings to it.
+   */
   augment?: boolean;
   /** Weight classes inversely to their frequency. Default true. */
   balance?: boolean;
@@ -89,7 +93,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const seed = options.seed ?? 0;
   const { images, tagIds, tagTypes, classificationType, backbone } = options;
   const layout = layoutLabels(classificationType, tagIds, tagTypes, images, balance);
-  const groups = trainingViewGroups(trainingType, augment);
+  const groups = trainingViewGroups(trainingType, augment, images.length);
   const activation = classificationType === 'Multiclass' ? 'softmax' : 'sigmoid';
   const outputs = layout.outputTags.length;
   const predictionViews = options.predictionViews?.length ? [...options.predictionViews] : predictionViewsFor(augment);
@@ -186,7 +190,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       augment,
       seed,
       l2,
-      trainingViews: trainingViews(trainingType, augment),
+      trainingViews: trainingViews(trainingType, augment, images.length),
       imageCount: images.length,
       balanced: balance,
       iterations,

@@ -181,7 +181,7 @@ export function createMlEngine(opts: {
     async train(job) {
       if (job.task === 'detection') return detection.train(job);
       const { backbone } = await backboneFor(job.backbone);
-      const views = trainingViews(job.trainingType, job.augment);
+      const views = trainingViews(job.trainingType, job.augment, job.images.length);
       const distinct = new Set(job.images.map((i) => i.contentHash)).size;
       let embedded = 0;
       const features = await featuresOf(backbone, job, views, () =>
