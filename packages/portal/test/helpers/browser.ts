@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -7,7 +8,12 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type RunningServer, startServer } from './server.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const screenshotsDir = join(repoRoot, 'docs/portal');
+/**
+ * Where screenshots go: docs/portal when CVKIT_SCREENSHOTS=docs (to refresh the documentation's pictures), else a
+ * folder of the system's temporary directory, so a test run leaves the working tree as it found it.
+ */
+export const screenshotsDir =
+  process.env.CVKIT_SCREENSHOTS === 'docs' ? join(repoRoot, 'docs/portal') : join(tmpdir(), 'cvkit-portal-screenshots');
 
 /** Debian's Chromium (package `chromium`), or CHROMIUM_PATH. playwright-core downloads no browser of its own. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
