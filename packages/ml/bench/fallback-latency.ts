@@ -1,0 +1,161 @@
+/**
+ * The TF.js fallback (what runs when onnxruntime-node cannot load): a General-domain prediction of a 1 MP JPEG,
+ * end to end (decode + the centre and centre-mirrored views + matrix-square-root bilinear pooling + the head), and
+ * where its time goes, stage by stage. Prints one JSON document.
+ *
+ *   npm run -s bench:fallback -w @cvkit/ml     (BENCH_PREDICTIONS=n, default 120, at least 100)
+ *
+ * onnxruntime-node is made unloadable the way tests do (`loadOrt` throws), so `loadBestBackbone` takes its real
+ * fallback path and reports why. The head is trained (Regular, as TrainProject) on the 20 azure-cv-trees training
+ * photos; the photo predicted is the first of them resized to 1155×866 (the server benchmarks' 1 MP JPEG).
+ *
+ * Stages are timed one after another on the same photo: decode (sharp, both views), each view's forward pass through
+ * the tapped block (the graph is executed up to the tap only), the pooling of both views, the head. cpuMs is this
+ * process's CPU time per run (all threads), the fairer figure when other jobs share the cores; the load average
+ * before and after is in the JSON.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { GraphModel, Tensor4D } from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { loadBundledModel } from '../src/backbones/nsfwjs-files.ts';
+import { loadBestBackbone } from '../src/backbones/onnx-backbone.ts';
+import { matrixSqrtRoots, upperTriangleL2 } from '../src/backbones/pooling-tf.ts';
+import { BACKBONE_SPECS, DOMAIN_BACKBONES } from '../src/backbones/registry.ts';
+import { classify, embedViews } from '../src/embed.ts';
+import { engineInfo, getTf } from '../src/engine/engine.ts';
+import { predict } from '../src/heads/head.ts';
+import { preprocessViews } from '../src/preprocess/views.ts';
+import type { TrainingImage } from '../src/training/problem.ts';
+import { trainHead } from '../src/training/train-head.ts';
+import { loadDataset } from './datasets.ts';
+
+const PREDICTIONS = Math.max(100, Number(process.env.BENCH_PREDICTIONS) || 120);
+const WARMUP = 5;
+const VIEWS = ['centre', 'centre-mirrored'] as const;
+
+const round = (x: number) => Number(x.toFixed(2));
+
+interface Figures {
+  p50: number;
+  p90: number;
+  min: number;
+  cpuMs: number;
+  runs: number;
+}
+
+async function time(runs: number, fn: () => unknown): Promise<Figures> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const ms: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  ms.sort((a, b) => a - b);
+  const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))]!;
+  return {
+    p50: round(q(0.5)),
+    p90: round(q(0.9)),
+    min: round(ms[0]!),
+    cpuMs: round((cpu.user + cpu.system) / 1000 / runs),
+    runs,
+  };
+}
+
+const loadBefore = os.loadavg().map(round);
+const spec = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
+const { backbone, runtime } = await loadBestBackbone(spec, {
+  loadOrt: () => {
+    throw new Error('made unloadable by the benchmark');
+  },
+});
+if (runtime.name !== 'tfjs') throw new Error(`expected the TF.js fallback, got ${runtime.description}`);
+
+const trees = loadDataset('azure-cv-trees');
+const train = trees.images.filter((i) => i.split === 'train');
+const images: TrainingImage[] = [];
+for (const img of train) {
+  const { features } = await embedViews(backbone, readFileSync(img.path), VIEWS);
+  images.push({ features, tags: [trees.tags.indexOf(img.tag)] });
+}
+const { head } = await trainHead({
+  backbone: { ...backbone, defaultL2: spec.defaultL2 },
+  tagIds: trees.tags,
+  tagTypes: trees.tags.map(() => 'Regular'),
+  images,
+  classificationType: 'Multiclass',
+  evaluate: false,
+  seed: 1,
+});
+if (head.predictionViews.join() !== VIEWS.join()) throw new Error(`head predicts with ${head.predictionViews.join()}`);
+const photo = await sharp(readFileSync(train[0]!.path))
+  .rotate()
+  .resize(1155, 866, { fit: 'fill' })
+  .jpeg({ quality: 90 })
+  .toBuffer();
+
+// The stages, on a second copy of the graph (the backbone does not expose its parts).
+const tf = getTf();
+const tap = spec.taps[0]!;
+const model: GraphModel = await tf.loadGraphModel(tf.io.fromMemory(loadBundledModel(spec.model).artifacts));
+const pre = await preprocessViews(photo, VIEWS, { size: spec.inputSize, version: spec.preprocessing });
+const view = (name: (typeof VIEWS)[number]): Tensor4D =>
+  tf.tidy(() =>
+    tf.tensor4d(pre.get(name)!.data, [1, spec.inputSize, spec.inputSize, 3]).mul<Tensor4D>(spec.inputScale),
+  );
+const inputs = VIEWS.map(view);
+const forwardOne = (x: Tensor4D) => {
+  const map = model.execute(x, tap.name) as Tensor4D;
+  map.dataSync();
+  return map;
+};
+const maps = inputs.map(forwardOne);
+const both = tf.concat(maps) as Tensor4D;
+const features = (await backbone.embed(VIEWS.map((v) => pre.get(v)!.data))) as Float32Array[];
+
+const stages = {
+  decodeBothViews: await time(PREDICTIONS, () =>
+    preprocessViews(photo, VIEWS, { size: spec.inputSize, version: spec.preprocessing }),
+  ),
+  forwardCentre: await time(PREDICTIONS, () => forwardOne(inputs[0]!).dispose()),
+  forwardMirrored: await time(PREDICTIONS, () => forwardOne(inputs[1]!).dispose()),
+  poolingBothViews: await time(PREDICTIONS, () => {
+    const { roots, traces } = tf.tidy(() => matrixSqrtRoots(both));
+    const r = roots.dataSync() as Float32Array;
+    const t = traces.dataSync() as Float32Array;
+    const per = tap.channels * tap.channels;
+    for (let i = 0; i < VIEWS.length; i++) upperTriangleL2(r.subarray(i * per, (i + 1) * per), t[i]!, tap.channels);
+    roots.dispose();
+    traces.dispose();
+  }),
+  head: await time(PREDICTIONS, () => predict(head, { centre: features[0]!, 'centre-mirrored': features[1]! })),
+};
+const endToEnd = await time(PREDICTIONS, () => classify(head, backbone, photo));
+for (const t of [...inputs, ...maps, both]) t.dispose();
+model.dispose();
+
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'fallback-latency',
+      date: new Date().toISOString(),
+      machine: { cpus: os.availableParallelism(), node: process.version },
+      loadAverage: { before: loadBefore, after: os.loadavg().map(round) },
+      runtime: runtime.description,
+      fallback: runtime.fallback,
+      engine: engineInfo(),
+      backbone: backbone.cacheKey,
+      photo: `${train[0]!.file} resized to 1155x866, JPEG ${photo.length} bytes`,
+      unit: 'ms per prediction; p50/p90/min over runs after 5 warm-up runs; cpuMs = process CPU time per run',
+      target: 'endToEnd p50 <= 60 ms (issue 20)',
+      endToEnd,
+      stages,
+    },
+    null,
+    2,
+  ),
+);
+process.exit(0);
