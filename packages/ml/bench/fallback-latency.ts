@@ -9,10 +9,14 @@
  * fallback path and reports why. The head is trained (Regular, as TrainProject) on the 20 azure-cv-trees training
  * photos; the photo predicted is the first of them resized to 1155×866 (the server benchmarks' 1 MP JPEG).
  *
- * Stages are timed one after another on the same photo: decode (sharp, both views), each view's forward pass through
- * the tapped block (the graph is executed up to the tap only), the pooling of both views, the head. cpuMs is this
- * process's CPU time per run (all threads), the fairer figure when other jobs share the cores; the load average
- * before and after is in the JSON.
+ * The fallback runs the backbone on worker threads (tfjs-worker-backbone.ts), one single-threaded engine each. For
+ * comparison the same predictions run, interleaved in blocks of 10, on this thread's engine (`thread: 'main'`, what
+ * the fallback did before the workers; its thread count is BENCH_ENGINE_THREADS, default 2 as the engine's default).
+ *
+ * Stages, timed one after another on the same photo on a single-threaded engine of this process (what each worker
+ * runs): decode (sharp, both views), each view's forward pass through the tapped block (the graph is executed up to
+ * the tap only), the pooling of both views, the head. cpuMs is this process's CPU time per run (all threads, workers
+ * included), the fairer figure when other jobs share the cores; the load average before and after is in the JSON.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +27,7 @@ import { loadBestBackbone } from '../src/backbones/onnx-backbone.ts';
 import { matrixSqrtRoots, upperTriangleL2 } from '../src/backbones/pooling-tf.ts';
 import { BACKBONE_SPECS, DOMAIN_BACKBONES } from '../src/backbones/registry.ts';
 import { classify, embedViews } from '../src/embed.ts';
-import { engineInfo, getTf } from '../src/engine/engine.ts';
+import { getTf, initEngine } from '../src/engine/engine.ts';
 import { predict } from '../src/heads/head.ts';
 import { preprocessViews } from '../src/preprocess/views.ts';
 import type { TrainingImage } from '../src/training/problem.ts';
@@ -44,8 +48,9 @@ interface Figures {
   runs: number;
 }
 
-async function time(runs: number, fn: () => unknown): Promise<Figures> {
-  for (let i = 0; i < WARMUP; i++) await fn();
+/** Wall times and CPU per run of `fn`, after `warmup` runs. */
+async function time(runs: number, fn: () => unknown, warmup = WARMUP): Promise<Figures & { ms: number[] }> {
+  for (let i = 0; i < warmup; i++) await fn();
   const ms: number[] = [];
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
@@ -54,25 +59,31 @@ async function time(runs: number, fn: () => unknown): Promise<Figures> {
     ms.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpu0);
-  ms.sort((a, b) => a - b);
+  return { ...summary(ms, (cpu.user + cpu.system) / 1000), ms };
+}
+
+function summary(times: number[], cpuTotalMs: number): Figures {
+  const ms = [...times].sort((a, b) => a - b);
   const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))]!;
   return {
     p50: round(q(0.5)),
     p90: round(q(0.9)),
     min: round(ms[0]!),
-    cpuMs: round((cpu.user + cpu.system) / 1000 / runs),
-    runs,
+    cpuMs: round(cpuTotalMs / ms.length),
+    runs: ms.length,
   };
 }
 
 const loadBefore = os.loadavg().map(round);
 const spec = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
-const { backbone, runtime } = await loadBestBackbone(spec, {
-  loadOrt: () => {
-    throw new Error('made unloadable by the benchmark');
-  },
-});
+const noOrt = () => {
+  throw new Error('made unloadable by the benchmark');
+};
+const { backbone, runtime } = await loadBestBackbone(spec, { loadOrt: noOrt });
 if (runtime.name !== 'tfjs') throw new Error(`expected the TF.js fallback, got ${runtime.description}`);
+const engineThreads = Number(process.env.BENCH_ENGINE_THREADS) || 1;
+await initEngine({ backend: 'wasm', threads: engineThreads });
+const mainThread = await loadBestBackbone(spec, { loadOrt: noOrt, thread: 'main' });
 
 const trees = loadDataset('azure-cv-trees');
 const train = trees.images.filter((i) => i.split === 'train');
@@ -133,7 +144,21 @@ const stages = {
   }),
   head: await time(PREDICTIONS, () => predict(head, { centre: features[0]!, 'centre-mirrored': features[1]! })),
 };
-const endToEnd = await time(PREDICTIONS, () => classify(head, backbone, photo));
+// End to end, the workers and this thread's engine in interleaved blocks of 10, so both see the same load.
+const runs = { workers: { ms: [] as number[], cpuMs: 0 }, mainThread: { ms: [] as number[], cpuMs: 0 } };
+const candidates = { workers: backbone, mainThread: mainThread.backbone };
+for (const b of Object.values(candidates)) for (let i = 0; i < WARMUP; i++) await classify(head, b, photo);
+for (let done = 0; done < PREDICTIONS; done += 10) {
+  for (const key of ['workers', 'mainThread'] as const) {
+    const block = await time(10, () => classify(head, candidates[key], photo), 0);
+    runs[key].ms.push(...block.ms);
+    runs[key].cpuMs += block.cpuMs * block.runs;
+  }
+}
+const endToEnd = {
+  workers: summary(runs.workers.ms, runs.workers.cpuMs),
+  mainThread: summary(runs.mainThread.ms, runs.mainThread.cpuMs),
+};
 for (const t of [...inputs, ...maps, both]) t.dispose();
 model.dispose();
 
@@ -146,10 +171,11 @@ console.log(
       loadAverage: { before: loadBefore, after: os.loadavg().map(round) },
       runtime: runtime.description,
       fallback: runtime.fallback,
-      engine: engineInfo(),
+      mainThread: mainThread.runtime.description,
       backbone: backbone.cacheKey,
       photo: `${train[0]!.file} resized to 1155x866, JPEG ${photo.length} bytes`,
       unit: 'ms per prediction; p50/p90/min over runs after 5 warm-up runs; cpuMs = process CPU time per run',
+      stagesEngine: `this process's engine, ${engineThreads} thread(s)`,
       target: 'endToEnd p50 <= 60 ms (issue 20)',
       endToEnd,
       stages,

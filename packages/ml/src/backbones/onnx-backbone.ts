@@ -27,6 +27,7 @@ import { coalescingBatcher } from './coalescing-batcher.ts';
 import { loadBundledModel } from './nsfwjs-files.ts';
 import { mainThreadRunner, type SessionOptions, workerRunner } from './onnx-session-runner.ts';
 import { pooledSize, poolFeatureMap } from './pooling.ts';
+import { loadTfjsWorkerBackbone } from './tfjs-worker-backbone.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -250,6 +251,11 @@ export function cpuSessionOptions(threads: number, spinning = false): SessionOpt
 export interface BestBackboneOptions extends OnnxBackboneOptions {
   /** 'onnxruntime' (default; env CVKIT_ML_RUNTIME overrides) tries onnxruntime first; 'tfjs' skips it. */
   prefer?: 'onnxruntime' | 'tfjs';
+  /**
+   * The TF.js fallback's workers' bootstrap (tests simulate workers that cannot load). On TF.js, `threads` is the
+   * number of workers and `thread: 'main'` runs the backbone on this thread's engine instead.
+   */
+  tfjsBootstrap?: string;
 }
 
 export interface BestBackbone {
@@ -267,8 +273,9 @@ function preferredRuntime(options: BestBackboneOptions): 'onnxruntime' | 'tfjs' 
 }
 
 /**
- * The backbone on onnxruntime-node when it loads, else on TF.js (`initEngine()` + `loadBackbone`). Both give the same
- * features and the same cacheKey. The reason for a fallback is returned in `runtime.fallback`, for the caller to log.
+ * The backbone on onnxruntime-node when it loads, else on TF.js: on worker threads (`loadTfjsWorkerBackbone`), or on
+ * this thread's engine (`initEngine()` + `loadBackbone`) when the workers cannot start. All give the same features
+ * and the same cacheKey. The reason for a fallback is returned in `runtime.fallback`, for the caller to log.
  */
 export async function loadBestBackbone(spec: BackboneSpec, options: BestBackboneOptions = {}): Promise<BestBackbone> {
   let fallback: string;
@@ -283,6 +290,28 @@ export async function loadBestBackbone(spec: BackboneSpec, options: BestBackbone
     fallback = options.prefer ? 'tfjs preferred by the caller' : 'CVKIT_ML_RUNTIME=tfjs';
   }
   const t0 = performance.now();
+  if (options.thread !== 'main') {
+    try {
+      const backbone = await loadTfjsWorkerBackbone(spec, {
+        workers: options.threads,
+        bootstrap: options.tfjsBootstrap,
+      });
+      const e = backbone.engine;
+      return {
+        backbone,
+        runtime: {
+          name: 'tfjs',
+          version: e.tfjsVersion,
+          threads: backbone.workers,
+          description: `tfjs ${e.tfjsVersion} ${e.backend}${e.simd ? ' simd' : ''} on ${backbone.workers} worker thread${backbone.workers === 1 ? '' : 's'} (one engine thread each)`,
+          loadMs: performance.now() - t0,
+          fallback,
+        },
+      };
+    } catch (error) {
+      fallback += `; ${error instanceof Error ? error.message : String(error)}, so TF.js runs on this thread`;
+    }
+  }
   await initEngine();
   const backbone = await loadBackbone(spec);
   const info = engineInfo();
