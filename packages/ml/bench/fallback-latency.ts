@@ -79,10 +79,10 @@ const spec = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
 const noOrt = () => {
   throw new Error('made unloadable by the benchmark');
 };
-const { backbone, runtime } = await loadBestBackbone(spec, { loadOrt: noOrt });
-if (runtime.name !== 'tfjs') throw new Error(`expected the TF.js fallback, got ${runtime.description}`);
 const engineThreads = Number(process.env.BENCH_ENGINE_THREADS) || 1;
 await initEngine({ backend: 'wasm', threads: engineThreads });
+const { backbone, runtime } = await loadBestBackbone(spec, { loadOrt: noOrt });
+if (runtime.name !== 'tfjs') throw new Error(`expected the TF.js fallback, got ${runtime.description}`);
 const mainThread = await loadBestBackbone(spec, { loadOrt: noOrt, thread: 'main' });
 
 const trees = loadDataset('azure-cv-trees');

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type * as OrtModule from 'onnxruntime-node';
-import { engineInfo, initEngine } from '../engine/engine.ts';
+import { initEngine } from '../engine/engine.ts';
 import { TrainingInputError } from '../errors.ts';
 import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
@@ -290,7 +290,10 @@ export async function loadBestBackbone(spec: BackboneSpec, options: BestBackbone
     fallback = options.prefer ? 'tfjs preferred by the caller' : 'CVKIT_ML_RUNTIME=tfjs';
   }
   const t0 = performance.now();
-  if (options.thread !== 'main') {
+  // The engine this process would use. Only its wasm backend is moved to workers: tfjs-node (native) runs its own
+  // thread pool, and the cpu backend is a last resort that workers would not make fast.
+  const engine = await initEngine();
+  if (options.thread !== 'main' && engine.backend === 'wasm') {
     try {
       const backbone = await loadTfjsWorkerBackbone(spec, {
         workers: options.threads,
@@ -312,9 +315,8 @@ export async function loadBestBackbone(spec: BackboneSpec, options: BestBackbone
       fallback += `; ${error instanceof Error ? error.message : String(error)}, so TF.js runs on this thread`;
     }
   }
-  await initEngine();
   const backbone = await loadBackbone(spec);
-  const info = engineInfo();
+  const info = engine;
   return {
     backbone,
     runtime: {
