@@ -33,6 +33,7 @@ import { preprocessViews } from '../src/preprocess/views.ts';
 import type { TrainingImage } from '../src/training/problem.ts';
 import { trainHead } from '../src/training/train-head.ts';
 import { loadDataset } from './datasets.ts';
+import { summarise, timeRuns } from './timing.ts';
 
 const PREDICTIONS = Math.max(100, Number(process.env.BENCH_PREDICTIONS) || 120);
 const WARMUP = 5;
@@ -40,39 +41,8 @@ const VIEWS = ['centre', 'centre-mirrored'] as const;
 
 const round = (x: number) => Number(x.toFixed(2));
 
-interface Figures {
-  p50: number;
-  p90: number;
-  min: number;
-  cpuMs: number;
-  runs: number;
-}
-
 /** Wall times and CPU per run of `fn`, after `warmup` runs. */
-async function time(runs: number, fn: () => unknown, warmup = WARMUP): Promise<Figures & { ms: number[] }> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { ...summary(ms, (cpu.user + cpu.system) / 1000), ms };
-}
-
-function summary(times: number[], cpuTotalMs: number): Figures {
-  const ms = [...times].sort((a, b) => a - b);
-  const q = (f: number) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))]!;
-  return {
-    p50: round(q(0.5)),
-    p90: round(q(0.9)),
-    min: round(ms[0]!),
-    cpuMs: round(cpuTotalMs / ms.length),
-    runs: ms.length,
-  };
-}
+const time = (runs: number, fn: () => unknown, warmup = WARMUP) => timeRuns(runs, fn, warmup);
 
 const loadBefore = os.loadavg().map(round);
 const spec = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
@@ -152,12 +122,12 @@ for (let done = 0; done < PREDICTIONS; done += 10) {
   for (const key of ['workers', 'mainThread'] as const) {
     const block = await time(10, () => classify(head, candidates[key], photo), 0);
     runs[key].ms.push(...block.ms);
-    runs[key].cpuMs += block.cpuMs * block.runs;
+    runs[key].cpuMs += block.cpuTotalMs;
   }
 }
 const endToEnd = {
-  workers: summary(runs.workers.ms, runs.workers.cpuMs),
-  mainThread: summary(runs.mainThread.ms, runs.mainThread.cpuMs),
+  workers: summarise(runs.workers.ms, runs.workers.cpuMs),
+  mainThread: summarise(runs.mainThread.ms, runs.mainThread.cpuMs),
 };
 for (const t of [...inputs, ...maps, both]) t.dispose();
 model.dispose();
