@@ -1,17 +1,20 @@
 /**
  * The General domain's backbone when onnxruntime-node cannot load (simulated with `loadOrt`): loadBestBackbone picks
  * TF.js on worker threads and says why; its features are onnxruntime-node's within 1e-5 (unit vectors) and exactly
- * those of TF.js on this thread, under the same cacheKey, however the images are shared out among the workers. When
- * the workers cannot start either, TF.js runs on this thread and the reason says so.
+ * those of TF.js on this thread, under the same cacheKey, however the images are shared out among the workers; a
+ * worker that dies is replaced. When the workers cannot start either, TF.js runs on this thread and the reason says
+ * so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backbone, loadBackbone } from '../src/backbones/backbone.ts';
 import { type BestBackbone, loadBestBackbone, loadOnnxBackbone } from '../src/backbones/onnx-backbone.ts';
 import { BACKBONE_SPECS, DOMAIN_BACKBONES } from '../src/backbones/registry.ts';
+import { loadTfjsWorkerBackbone } from '../src/backbones/tfjs-worker-backbone.ts';
 import { embedViews } from '../src/embed.ts';
 import { initEngine } from '../src/engine/engine.ts';
 import { TrainingInputError } from '../src/errors.ts';
 import { preprocessViews, type ViewName } from '../src/preprocess/views.ts';
+import { workerBootstrap } from '../src/util/worker-bootstrap.ts';
 import { maxAbsDiff, syntheticImages, type TestImage, treeImages } from './export/helpers/fixtures.ts';
 import { ortOrNull } from './export/helpers/onnxruntime.ts';
 
@@ -107,6 +110,27 @@ describe('loadBestBackbone without onnxruntime-node (General domain)', () => {
   it('rejects images of the wrong size with TrainingInputError', async () => {
     await expect(fallback.backbone.embed([new Float32Array(10)])).rejects.toBeInstanceOf(TrainingInputError);
   });
+
+  it('replaces a worker that died: the call it was serving fails, the next ones succeed', async () => {
+    // The real worker, plus a hook that ends the thread on an image whose first value is -1.
+    const bootstrap = `${workerBootstrap(new URL('../src/backbones/tfjs-worker-backbone.ts', import.meta.url).href, 'tfjs-backbone-worker')}
+require('node:worker_threads').parentPort.on('message', (m) => {
+  if (m.kind === 'embed' && m.images[0][0] === -1) process.exit(3);
+});`;
+    const backbone = await loadTfjsWorkerBackbone(GENERAL, { workers: 1, bootstrap });
+    try {
+      const image = images[0]!;
+      const pre = await preprocessViews(image.bytes, ['centre'], { size: 224, version: GENERAL.preprocessing });
+      const pixels = pre.get('centre')!.data;
+      const [before] = await backbone.embed([pixels]);
+      const poison = new Float32Array(pixels.length).fill(-1);
+      await expect(backbone.embed([poison])).rejects.toThrow(/exited with code 3/);
+      const [after] = await backbone.embed([pixels]);
+      expect(maxAbsDiff(after!, before!)).toBe(0);
+    } finally {
+      backbone.dispose();
+    }
+  }, 120_000);
 
   it('runs TF.js on this thread, saying why, when the workers cannot start either', async () => {
     const best = await loadBestBackbone(GENERAL, {

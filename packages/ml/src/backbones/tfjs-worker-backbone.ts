@@ -100,14 +100,15 @@ function call<R>(slot: Slot, message: Record<string, unknown>): Promise<R> {
   });
 }
 
-/** The process's pool for this bootstrap and size; a pool with a dead worker is replaced. */
+/** The process's pool for this bootstrap and size, a dead worker replaced by a new one (which loads no model yet). */
 function pool(bootstrap: string, size: number): Slot[] {
   const key = `${size}\n${bootstrap}`;
   let slots = pools.get(key);
-  if (!slots || slots.some((s) => s.dead)) {
-    slots = Array.from({ length: size }, () => startSlot(bootstrap));
+  if (!slots) {
+    slots = [];
     pools.set(key, slots);
   }
+  for (let i = 0; i < size; i++) if (!slots[i] || slots[i]!.dead) slots[i] = startSlot(bootstrap);
   return slots;
 }
 
@@ -121,19 +122,31 @@ export async function loadTfjsWorkerBackbone(
 ): Promise<TfjsWorkerBackbone> {
   const size = Math.max(1, Math.floor(options.workers ?? defaultWorkers()));
   const bootstrap = options.bootstrap ?? workerBootstrap(import.meta.url, 'tfjs-backbone-worker');
-  const slots = pool(bootstrap, size);
-  let loaded: { version: string; cacheKey: string; dim: number; engine: EngineInfo }[];
-  try {
-    loaded = await Promise.all(
-      slots.map(async (slot) => {
-        await slot.ready;
-        return call<(typeof loaded)[number]>(slot, { kind: 'load', spec });
-      }),
-    );
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new Error(`TF.js workers could not load ${spec.id} (${message})`);
-  }
+  type Loaded = { version: string; cacheKey: string; dim: number; engine: EngineInfo };
+  // Per worker, this backbone's model loaded there. A worker that died (its requests failed with the reason) is
+  // replaced at the next call, and the model loaded on the new one.
+  const loads = new WeakMap<Slot, Promise<Loaded>>();
+  const ready = async (): Promise<{ slots: Slot[]; loaded: Loaded[] }> => {
+    const slots = pool(bootstrap, size);
+    try {
+      const loaded = await Promise.all(
+        slots.map((slot) => {
+          let load = loads.get(slot);
+          if (!load) {
+            load = slot.ready.then(() => call<Loaded>(slot, { kind: 'load', spec }));
+            loads.set(slot, load);
+          }
+          return load;
+        }),
+      );
+      // A copy: another backbone may replace a dead worker in the shared pool meanwhile.
+      return { slots: [...slots], loaded };
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      throw new Error(`TF.js workers could not load ${spec.id} (${message})`);
+    }
+  };
+  const { loaded } = await ready();
   const first = loaded[0]!;
   if (loaded.some((l) => l.cacheKey !== first.cacheKey)) throw new Error('TF.js workers disagree on the cache key');
 
@@ -155,6 +168,7 @@ export async function loadTfjsWorkerBackbone(
           throw new TrainingInputError(`embed: expected ${side}x${side}x3 = ${pixels} values, got ${img.length}`);
         }
       }
+      const { slots } = await ready();
       // Each image goes to the worker with the fewest images outstanding; each worker gets its share in one message.
       const shares = slots.map(() => [] as number[]);
       for (let i = 0; i < images.length; i++) {
@@ -187,7 +201,9 @@ export async function loadTfjsWorkerBackbone(
       return out;
     },
     dispose() {
-      for (const slot of slots) call(slot, { kind: 'dispose', specId: spec.id }).catch(() => undefined);
+      for (const slot of pools.get(`${size}\n${bootstrap}`) ?? []) {
+        if (loads.has(slot)) call(slot, { kind: 'dispose', specId: spec.id }).catch(() => undefined);
+      }
     },
   };
 }
