@@ -21,12 +21,17 @@ export default defineConfig([
     },
   },
   {
-    // The head-fitting worker is started from an eval'd CommonJS bootstrap that `require`s it, so it is built as
-    // CommonJS, beside the entry: train-head-off-thread.ts looks for ./train-head-worker.cjs.
-    entry: { 'train-head-worker': 'src/training/train-head-worker.ts' },
+    // The worker entries are started from an eval'd CommonJS bootstrap that `require`s them (util/worker-bootstrap.ts),
+    // so they are built as CommonJS, beside the entry: e.g. train-head-off-thread.ts looks for ./train-head-worker.cjs.
+    entry: {
+      'train-head-worker': 'src/training/train-head-worker.ts',
+      'tfjs-backbone-worker': 'src/backbones/tfjs-backbone-worker.ts',
+    },
     format: ['cjs'],
     target: 'node20',
     platform: 'node',
     sourcemap: true,
+    // The TF.js worker's modules locate packages from import.meta.url (engine/modules.ts).
+    shims: true,
   },
 ]);

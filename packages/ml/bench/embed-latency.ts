@@ -19,6 +19,7 @@ import { loadOnnxBackbone, type OnnxBackboneOptions } from '../src/backbones/onn
 import { engineInfo, initEngine } from '../src/engine/engine.ts';
 import { CUSTOMVISION_TFJS_PREPROCESSING, preprocess } from '../src/preprocess/preprocess.ts';
 import { datasetsDir, MID_FEATURE_NODE, seededRandom } from '../test/export/helpers/fixtures.ts';
+import { type Figures, timeRuns } from './timing.ts';
 
 const RUNS = Math.max(30, Number(process.env.BENCH_RUNS) || 40);
 const WARMUP = 5;
@@ -36,15 +37,6 @@ const MID: BackboneSpec = {
   preprocessing: CUSTOMVISION_TFJS_PREPROCESSING,
 };
 
-interface Figures {
-  p50: number;
-  p90: number;
-  min: number;
-  /** Process CPU time (all threads) per run. */
-  cpuMs: number;
-  runs: number;
-}
-
 function load(): { uptime: string; loadavg: number[] } {
   let uptime = '';
   try {
@@ -58,24 +50,8 @@ function load(): { uptime: string; loadavg: number[] } {
 const round = (ms: number) => Number(ms.toFixed(2));
 
 async function time(fn: () => Promise<unknown>): Promise<Figures> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  const cpu = process.cpuUsage(cpu0);
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return {
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    min: round(times[0]!),
-    cpuMs: round((cpu.user + cpu.system) / 1000 / RUNS),
-    runs: RUNS,
-  };
+  const { ms: _ms, cpuTotalMs: _cpu, ...figures } = await timeRuns(RUNS, fn, WARMUP);
+  return figures;
 }
 
 /** azure-cv-trees' test photo (1260×900, 1.1 MP) when the shared data set is there, else a synthetic 1 MP JPEG. */

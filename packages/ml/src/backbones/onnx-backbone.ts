@@ -24,7 +24,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type * as OrtModule from 'onnxruntime-node';
-import { engineInfo, initEngine } from '../engine/engine.ts';
+import { initEngine } from '../engine/engine.ts';
 import { TrainingInputError } from '../errors.ts';
 import { type BuiltOnnxFeatureModel, buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
 import { encodeModel } from '../export/onnx/onnx-writer.ts';
@@ -46,6 +46,7 @@ import { int8Ranges } from './int8-ranges.ts';
 import { type BundledModel, loadBundledModel } from './nsfwjs-files.ts';
 import { mainThreadRunner, type SessionOptions, type SessionRunner, workerRunner } from './onnx-session-runner.ts';
 import { pooledSize, poolFeatureMap } from './pooling.ts';
+import { loadTfjsWorkerBackbone } from './tfjs-worker-backbone.ts';
 
 export type Ort = typeof OrtModule;
 
@@ -351,6 +352,11 @@ export function cpuSessionOptions(threads: number, spinning = false): SessionOpt
 export interface BestBackboneOptions extends OnnxBackboneOptions {
   /** 'onnxruntime' (default; env CVKIT_ML_RUNTIME overrides) tries onnxruntime first; 'tfjs' skips it. */
   prefer?: 'onnxruntime' | 'tfjs';
+  /**
+   * The TF.js fallback's workers' bootstrap (tests simulate workers that cannot load). On TF.js, `threads` is the
+   * number of workers and `thread: 'main'` runs the backbone on this thread's engine instead.
+   */
+  tfjsBootstrap?: string;
 }
 
 export interface BestBackbone {
@@ -368,8 +374,9 @@ function preferredRuntime(options: BestBackboneOptions): 'onnxruntime' | 'tfjs' 
 }
 
 /**
- * The backbone on onnxruntime-node when it loads, else on TF.js (`initEngine()` + `loadBackbone`). Both give the same
- * features and the same cacheKey. The reason for a fallback is returned in `runtime.fallback`, for the caller to log.
+ * The backbone on onnxruntime-node when it loads, else on TF.js: on worker threads (`loadTfjsWorkerBackbone`), or on
+ * this thread's engine (`initEngine()` + `loadBackbone`) when the workers cannot start. All give the same features
+ * and the same cacheKey. The reason for a fallback is returned in `runtime.fallback`, for the caller to log.
  */
 export async function loadBestBackbone(spec: BackboneSpec, options: BestBackboneOptions = {}): Promise<BestBackbone> {
   let fallback: string;
@@ -384,9 +391,33 @@ export async function loadBestBackbone(spec: BackboneSpec, options: BestBackbone
     fallback = options.prefer ? 'tfjs preferred by the caller' : 'CVKIT_ML_RUNTIME=tfjs';
   }
   const t0 = performance.now();
-  await initEngine();
+  // The engine this process would use. Only its wasm backend is moved to workers: tfjs-node (native) runs its own
+  // thread pool, and the cpu backend is a last resort that workers would not make fast.
+  const engine = await initEngine();
+  if (options.thread !== 'main' && engine.backend === 'wasm') {
+    try {
+      const backbone = await loadTfjsWorkerBackbone(spec, {
+        workers: options.threads,
+        bootstrap: options.tfjsBootstrap,
+      });
+      const e = backbone.engine;
+      return {
+        backbone,
+        runtime: {
+          name: 'tfjs',
+          version: e.tfjsVersion,
+          threads: backbone.workers,
+          description: `tfjs ${e.tfjsVersion} ${e.backend}${e.simd ? ' simd' : ''} on ${backbone.workers} worker thread${backbone.workers === 1 ? '' : 's'} (one engine thread each)`,
+          loadMs: performance.now() - t0,
+          fallback,
+        },
+      };
+    } catch (error) {
+      fallback += `; ${error instanceof Error ? error.message : String(error)}, so TF.js runs on this thread`;
+    }
+  }
   const backbone = await loadBackbone(spec);
-  const info = engineInfo();
+  const info = engine;
   return {
     backbone,
     runtime: {

@@ -18,10 +18,9 @@
  * registers tsx's require hook and then loads `train-head-worker.ts`. When the worker cannot start, fits run on the
  * calling thread and `onFallback` says why.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type TrainDetectorOptions, type TrainDetectorResult, trainDetector } from '../detection/train-detector.ts';
+import { workerBootstrap } from '../util/worker-bootstrap.ts';
 import { deserializeError, type SerializedError } from './off-thread-protocol.ts';
 import { type TrainHeadOptions, type TrainHeadResult, type TrainingProgress, trainHead } from './train-head.ts';
 
@@ -38,20 +37,9 @@ type WorkerMessage =
   | { kind: 'result'; id: number; result: TrainHeadResult | TrainDetectorResult }
   | { kind: 'error'; id: number; error: SerializedError };
 
-const requireHere = createRequire(import.meta.url);
-
-/**
- * The worker's bootstrap: register tsx when running from TypeScript sources, then load the entry. The built package
- * (tsup.config.ts) has the worker as CommonJS beside this code, since the bootstrap `require`s it.
- */
+/** The built package (tsup.config.ts) has the worker as CommonJS beside this code. */
 function workerSource(): string {
-  const entry = fileURLToPath(
-    new URL(`./train-head-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.cjs'}`, import.meta.url),
-  );
-  const register = entry.endsWith('.ts')
-    ? `require(${JSON.stringify(requireHere.resolve('tsx/cjs/api'))}).register();\n`
-    : '';
-  return `${register}require(${JSON.stringify(entry)});\n`;
+  return workerBootstrap(import.meta.url, 'train-head-worker');
 }
 
 interface Pending {
