@@ -40,6 +40,19 @@ export function fromIteration(it: IterationRecord): string {
   return JSON.stringify(it, (k, v) => (DATE_FIELDS.includes(k as never) && typeof v === 'string' ? Date.parse(v) : v));
 }
 
+/** A stored prediction's column values, in the order of both stores' INSERT: id, project_id, iteration_id, created, application, content_hash, record. */
+export function predictionColumns(p: PredictionRecord): unknown[] {
+  return [
+    p.id,
+    p.projectId,
+    p.iterationId,
+    +p.created,
+    p.application,
+    p.contentHash,
+    JSON.stringify({ ...p, created: +p.created }),
+  ];
+}
+
 export function toPrediction(r: Row): PredictionRecord {
   const rec = JSON.parse(r.record as string) as PredictionRecord & { created: number };
   return { ...rec, created: new Date(rec.created) };

@@ -3,6 +3,7 @@ import {
   decodeViews,
   encodeViews,
   fromIteration,
+  predictionColumns,
   toExport,
   toIteration,
   toPrediction,
@@ -576,15 +577,7 @@ class PgPredictions implements PredictionStore {
   async add(p: PredictionRecord) {
     await this.db.query(
       'INSERT INTO predictions(id, project_id, iteration_id, created, application, content_hash, record) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [
-        p.id,
-        p.projectId,
-        p.iterationId,
-        +p.created,
-        p.application,
-        p.contentHash,
-        JSON.stringify({ ...p, created: +p.created }),
-      ],
+      predictionColumns(p),
     );
   }
   async getMany(projectId: string, ids: string[]) {

@@ -7,6 +7,7 @@ import {
   decodeViews,
   encodeViews,
   fromIteration,
+  predictionColumns,
   toExport,
   toIteration,
   toPrediction,
@@ -564,16 +565,7 @@ class SqlitePredictions implements PredictionStore {
       for (const g of group) g.reject(e);
       return;
     }
-    const write = (p: PredictionRecord) =>
-      insert.run(
-        p.id,
-        p.projectId,
-        p.iterationId,
-        +p.created,
-        p.application,
-        p.contentHash,
-        JSON.stringify({ ...p, created: +p.created }),
-      );
+    const write = (p: PredictionRecord) => insert.run(...predictionColumns(p));
     try {
       this.db.transaction(() => {
         for (const { p } of group) write(p);
