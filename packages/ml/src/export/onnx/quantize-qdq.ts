@@ -71,6 +71,17 @@ function rawInt32(values: Int32Array): Uint8Array {
   return out;
 }
 
+/** DequantizeLinear along axis 0 (one scale per output channel), giving `${name}/dq`. */
+function perChannelDequantize(name: string, inputs: string[]): OnnxNode {
+  return {
+    opType: 'DequantizeLinear',
+    name: `${name}/dq`,
+    inputs,
+    outputs: [`${name}/dq`],
+    attributes: [{ name: 'axis', kind: 'int', value: 0 }],
+  };
+}
+
 function floatsOf(tensor: OnnxTensor): Float32Array {
   if (tensor.dataType !== OnnxDataType.FLOAT || !tensor.rawData) {
     throw new OnnxEncodingError(`tensor ${tensor.name}: expected float32 raw data`);
@@ -163,13 +174,9 @@ export function quantizeGraph(graph: OnnxGraph, ranges: TensorRanges): OnnxGraph
           rawData: rawInt8(new Int8Array(outChannels)),
         },
       );
-      nodes.push({
-        opType: 'DequantizeLinear',
-        name: `${weight.name}/dq`,
-        inputs: [`${weight.name}/int8`, `${weight.name}/w_scale`, `${weight.name}/w_zero`],
-        outputs: [`${weight.name}/dq`],
-        attributes: [{ name: 'axis', kind: 'int', value: 0 }],
-      });
+      nodes.push(
+        perChannelDequantize(weight.name, [`${weight.name}/int8`, `${weight.name}/w_scale`, `${weight.name}/w_zero`]),
+      );
       inputs[1] = `${weight.name}/dq`;
       const bias = node.inputs[2] ? initializers.get(node.inputs[2]) : undefined;
       if (bias) {
@@ -186,13 +193,7 @@ export function quantizeGraph(graph: OnnxGraph, ranges: TensorRanges): OnnxGraph
             rawData: float32RawData(bScales),
           },
         );
-        nodes.push({
-          opType: 'DequantizeLinear',
-          name: `${bias.name}/dq`,
-          inputs: [`${bias.name}/int32`, `${bias.name}/b_scale`],
-          outputs: [`${bias.name}/dq`],
-          attributes: [{ name: 'axis', kind: 'int', value: 0 }],
-        });
+        nodes.push(perChannelDequantize(bias.name, [`${bias.name}/int32`, `${bias.name}/b_scale`]));
         inputs[2] = `${bias.name}/dq`;
       }
     }
