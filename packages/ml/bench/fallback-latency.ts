@@ -1,7 +1,7 @@
 /**
  * The TF.js fallback (what runs when onnxruntime-node cannot load): a General-domain prediction of a 1 MP JPEG,
- * end to end (decode + the centre and centre-mirrored views + matrix-square-root bilinear pooling + the head), and
- * where its time goes, stage by stage. Prints one JSON document.
+ * end to end (decode + the centre view + matrix-square-root bilinear pooling + the head, as heads trained since
+ * 2026-12-02 predict), and where its time goes, stage by stage. Prints one JSON document.
  *
  *   npm run -s bench:fallback -w @cvkit/ml     (BENCH_PREDICTIONS=n, default 120, at least 100)
  *
@@ -14,8 +14,8 @@
  * the fallback did before the workers; its thread count is BENCH_ENGINE_THREADS, default 2 as the engine's default).
  *
  * Stages, timed one after another on the same photo on a single-threaded engine of this process (what each worker
- * runs): decode (sharp, both views), each view's forward pass through the tapped block (the graph is executed up to
- * the tap only), the pooling of both views, the head. cpuMs is this process's CPU time per run (all threads, workers
+ * runs): decode (sharp, the centre view and its mirror, as training embeds them), each view's forward pass through
+ * the tapped block (the graph is executed up to the tap only), the pooling of both views, the head. cpuMs is this process's CPU time per run (all threads, workers
  * included), the fairer figure when other jobs share the cores; the load average before and after is in the JSON.
  */
 import { readFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ const { head } = await trainHead({
   evaluate: false,
   seed: 1,
 });
-if (head.predictionViews.join() !== VIEWS.join()) throw new Error(`head predicts with ${head.predictionViews.join()}`);
+if (head.predictionViews.join() !== 'centre') throw new Error(`head predicts with ${head.predictionViews.join()}`);
 const photo = await sharp(readFileSync(train[0]!.path))
   .rotate()
   .resize(1155, 866, { fit: 'fill' })
@@ -112,7 +112,7 @@ const stages = {
     roots.dispose();
     traces.dispose();
   }),
-  head: await time(PREDICTIONS, () => predict(head, { centre: features[0]!, 'centre-mirrored': features[1]! })),
+  head: await time(PREDICTIONS, () => predict(head, { centre: features[0]! })),
 };
 // End to end, the workers and this thread's engine in interleaved blocks of 10, so both see the same load.
 const runs = { workers: { ms: [] as number[], cpuMs: 0 }, mainThread: { ms: [] as number[], cpuMs: 0 } };

@@ -136,6 +136,14 @@ describe('backbone', () => {
     });
     expect((await classify(head, backbone, await picture(500, colours[0]!)))[0]!.tagId).toBe('red');
     expect((await classify(head, backbone, await picture(501, colours[1]!)))[0]!.tagId).toBe('blue');
+    // New heads read the centre view alone; heads stored with the centre and its mirror keep averaging both.
+    expect(head.predictionViews).toEqual(['centre']);
+    const photo = await picture(503, colours[0]!);
+    const { features } = await embedViews(backbone, photo, ['centre', 'centre-mirrored']);
+    const stored = { ...head, predictionViews: ['centre' as const, 'centre-mirrored' as const] };
+    expect(await classify(head, backbone, photo)).toEqual(predict(head, { centre: features.centre! }));
+    expect(await classify(stored, backbone, photo)).toEqual(predict(stored, features));
+    expect(predict(stored, features)).not.toEqual(predict(head, { centre: features.centre! }));
     const compact = await getBackbone('compact');
     await expect(classify(head, compact, await picture(502, colours[1]!))).rejects.toBeInstanceOf(HeadFormatError);
   }, 30_000);

@@ -107,7 +107,7 @@ describe('trainHead, multiclass', () => {
     const { head, evaluation, untrainedTagIds } = await trainHead(options(images, ['Regular', 'Regular', 'Regular']));
     expect(untrainedTagIds).toEqual([]);
     expect(head.model.inputDim).toBe(DIM);
-    expect(head.predictionViews).toEqual(['centre', 'centre-mirrored']);
+    expect(head.predictionViews).toEqual(['centre']);
     expect(evaluation!.folds).toBe(5);
     expect(evaluation!.probabilities).toHaveLength(36);
     for (const p of evaluation!.probabilities) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
@@ -258,13 +258,13 @@ describe('trainHead, multiclass', () => {
         features: { centre: img.features.centre!, 'centre-mirrored': img.features['centre-mirrored']! },
       }));
 
-    it('small projects train on two corner crops too, and still predict on the centre and its mirror', async () => {
+    it('small projects train on two corner crops too, and still predict on the centre view alone', async () => {
       const small = ['centre', 'centre-mirrored', 'top-left', 'bottom-right'];
       expect(trainingViews('Regular', true, CROP_GROUPS_MAX_IMAGES)).toEqual(small);
       const images = withCrops([6, 6], 21);
       const { head } = await trainHead(options(images, ['Regular', 'Regular'], { evaluate: false }));
       expect(head.training.trainingViews).toEqual(small);
-      expect(head.predictionViews).toEqual(['centre', 'centre-mirrored']);
+      expect(head.predictionViews).toEqual(['centre']);
       // The other crop views are ignored; without the two corners the head is another one.
       const only = (keep: string[]) =>
         images.map((img) => ({

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { embedViews, getBackboneWithRuntime } from '@cvkit/ml';
+import { embedViews, getBackboneWithRuntime, predictionViewsFor } from '@cvkit/ml';
 import sharp from 'sharp';
 import { DEV_PREDICTION_KEY, DEV_TRAINING_KEY } from '../src/config.ts';
 import { datasetImages } from '../test/helpers/datasets.ts';
@@ -143,12 +143,13 @@ function processCpuMs(pid: number): number {
 /** Images per second of preprocess + embed alone, batches of 8, the photo's prediction views; and the CPU they took. */
 async function bareBackbone(domain: string, photo: Buffer): Promise<{ perSecond: number; cpuMs: number }> {
   const { backbone } = await getBackboneWithRuntime(BACKBONE_OF[domain]!);
-  const views = domain === 'compact' ? (['centre'] as const) : (['centre', 'centre-mirrored'] as const);
+  // The views a head trained today reads at prediction (training/views.ts: the centre alone, both domains).
+  const views = predictionViewsFor(true);
   const cpuBefore = process.cpuUsage();
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
   while (performance.now() < until) {
-    await Promise.all(Array.from({ length: 8 }, () => embedViews(backbone, photo, [...views])));
+    await Promise.all(Array.from({ length: 8 }, () => embedViews(backbone, photo, views)));
     done += 8;
   }
   const cpu = process.cpuUsage(cpuBefore);
