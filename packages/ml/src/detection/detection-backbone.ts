@@ -78,7 +78,8 @@ async function load(): Promise<DetectionBackbone> {
   const version = `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
   const size = spec.inputSize;
   const perImage = spec.grid * spec.grid * spec.channels;
-  let run: (input: Float32Array) => Promise<Float32Array>;
+  // Pixels as bytes where preprocessing made them: onnxruntime's worker makes the floats, off the event loop.
+  let run: (input: Float32Array | Uint8Array) => Promise<Float32Array>;
   let runtime: Omit<EmbedRuntime, 'loadMs'>;
   let fallback: string | undefined;
   try {
@@ -100,8 +101,10 @@ async function load(): Promise<DetectionBackbone> {
     const session = await workerRunner(built.bytes, cpuSessionOptions(threads));
     const output = built.outputs[0]!.name;
     const pixels = size * size * 3;
-    const batcher = coalescingBatcher(async (batch: readonly Float32Array[]) => {
-      const flat = new Float32Array(batch.length * pixels);
+    const batcher = coalescingBatcher(async (batch: readonly (Float32Array | Uint8Array)[]) => {
+      const flat = batch.every((b) => b instanceof Uint8Array)
+        ? new Uint8Array(batch.length * pixels)
+        : new Float32Array(batch.length * pixels);
       for (const [i, img] of batch.entries()) flat.set(img, i * pixels);
       const out = (await session.run(built.inputName, flat, [batch.length, size, size, 3], [output]))[output]!;
       return batch.map((_, i) => out.slice(i * perImage, (i + 1) * perImage));
@@ -120,7 +123,8 @@ async function load(): Promise<DetectionBackbone> {
     const tf = getTf();
     const model: GraphModel = await tf.loadGraphModel(tf.io.fromMemory(bundled.artifacts));
     run = async (input) => {
-      const t = tf.tidy(() => model.execute(tf.tensor4d(input, [1, size, size, 3]).div(255), spec.node) as never);
+      const floats = input instanceof Float32Array ? input : Float32Array.from(input);
+      const t = tf.tidy(() => model.execute(tf.tensor4d(floats, [1, size, size, 3]).div(255), spec.node) as never);
       try {
         return ((await (t as { data(): Promise<Float32Array> }).data()) as Float32Array).slice(0, perImage);
       } finally {
@@ -145,7 +149,7 @@ async function load(): Promise<DetectionBackbone> {
     runtime: { ...runtime, loadMs: performance.now() - t0, ...(fallback ? { fallback } : {}) },
     async featureMap(bytes) {
       const image = await preprocessWholeImage(bytes, size);
-      return { grid: spec.grid, channels: spec.channels, values: await run(image.data) };
+      return { grid: spec.grid, channels: spec.channels, values: await run(image.pixels ?? image.data) };
     },
   };
 }
