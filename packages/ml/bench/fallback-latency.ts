@@ -15,8 +15,9 @@
  *
  * Stages, timed one after another on the same photo on a single-threaded engine of this process (what each worker
  * runs): decode (sharp, the centre view and its mirror, as training embeds them), each view's forward pass through
- * the tapped block (the graph is executed up to the tap only), the pooling of both views, the head. cpuMs is this process's CPU time per run (all threads, workers
- * included), the fairer figure when other jobs share the cores; the load average before and after is in the JSON.
+ * the tapped block (the graph is executed up to the tap only), the pooling of both views, the head. cpuMs is this
+ * process's CPU time per run (all threads, workers included), the fairer figure when other jobs share the cores; the
+ * load average before and after is in the JSON.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';

@@ -8,7 +8,7 @@
  * Crop views as extra training rows. Advanced uses two opposite corner crops, each averaged with its mirror (3 rows
  * per image). Regular uses the same two corners, unmirrored, on small projects (at most CROP_GROUPS_MAX_IMAGES
  * images), where they pay most: on the few-shot benchmark (docs/benchmarks.md) they bought 1.4–2.5 points on flowers
- * at 5 and 10 photos per tag, at no cost per prediction (a head still reads the centre view only). They
+ * at 5 and 10 photos per tag, at no cost per prediction (a head reads the centre view only). They
  * cost at training: 4 views to embed per image instead of 2, the crops cut from the same decode. Advanced's former
  * ten crop views bought 0.2–0.6 points more (20 draws) for about four times that extra work.
  */
@@ -43,7 +43,7 @@ export function trainingViewGroups(
 }
 
 /**
- * Views a head averages at prediction: the centre view alone, with or without augmentation. The mirror's features
+ * Views a head reads at prediction: the centre view alone, with or without augmentation. The mirror's features
  * only go into training rows: averaging them in at prediction too cost a second backbone pass (about a fifth of a
  * General prediction's CPU) and bought nothing measurable (docs/benchmarks.md, "Prediction throughput"). Heads
  * stored before this keep the views they name.
