@@ -37,7 +37,9 @@ export {
   backboneVersion,
   type FeatureTap,
   featureDim,
+  INT8_VERSION_MARK,
   loadBackbone,
+  sameFeatureFamily,
   withPreprocessing,
 } from './backbones/backbone.ts';
 export { loadBundledModel, type NsfwjsModelName } from './backbones/nsfwjs-files.ts';
@@ -63,6 +65,7 @@ export {
 export {
   DETECTION_BACKBONE,
   type DetectionBackbone,
+  type DetectionPrecision,
   detectionExportBackbone,
   getDetectionBackbone,
 } from './detection/detection-backbone.ts';

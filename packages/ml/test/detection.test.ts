@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sameFeatureFamily } from '../src/backbones/backbone.ts';
 import { type DetectionBackbone, getDetectionBackbone } from '../src/detection/detection-backbone.ts';
 import { type DetectionEvaluation, detectionMetricsAt } from '../src/detection/detection-metrics.ts';
 import { deserializeDetector, detect, proposeRegions, serializeDetector } from '../src/detection/detector.ts';
@@ -136,4 +137,36 @@ describe('fork / scissors detector (real photos)', () => {
       deserializeDetector('{"format":"cvkit-detector","formatVersion":1,"tagIds":[],"weights":{}}'),
     ).toThrow();
   }, 120_000);
+
+  it('computes int8 maps for General domains: their own version, close to the float maps, the same mAP', async () => {
+    const int8 = await getDetectionBackbone('int8');
+    expect(backbone.precision).toBe('float32');
+    expect(int8.precision).toBe('int8');
+    expect(int8.runtime.description).toContain('int8');
+    expect(int8.version).toBe(backbone.version.replace(/\+whole-/, '+int8+whole-'));
+    expect(sameFeatureFamily(int8.version, backbone.version)).toBe(true);
+    const quantized: FeatureMap[] = [];
+    for (const p of photos) quantized.push(await int8.featureMap(readFileSync(path.join(DIR, p.file))));
+    const cosines = quantized.map((q, i) => cosine(q.values, maps[i]!.values));
+    expect(Math.min(...cosines)).toBeGreaterThan(0.99);
+    expect(Math.max(...cosines)).toBeLessThan(1);
+    const result = await trainDetector({
+      tagIds: tags,
+      images: quantized.map((map, i) => ({ map, boxes: boxes[i]! })),
+      seed: 1,
+    });
+    expect(detectionMetricsAt(result.evaluation!, 0.5, 0.5).averagePrecision).toBeGreaterThanOrEqual(0.85);
+  }, 180_000);
 });
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return ab / Math.sqrt(aa * bb);
+}

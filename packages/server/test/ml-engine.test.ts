@@ -1,12 +1,14 @@
 /**
  * The real engine (@cvkit/ml backbones and heads) on small generated images: what the server relies on beyond
- * accuracy. Features are embedded once per image, backbone and view; a compact-domain model predicts what its
- * export computes (the centre view); a general-domain one averages the mirror too.
+ * accuracy. Features are embedded once per image, backbone and view; new models predict on the centre view (what a
+ * compact model's export computes); General detection runs on int8 maps, compact detection on its exports' float ones.
  */
 import {
   ANTIALIASED_PREPROCESSING,
+  detectOnMap,
   embedViews,
   getBackbone,
+  getDetectionBackbone,
   predict,
   preprocess,
   trainHead,
@@ -18,7 +20,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging.ts';
 import type { ClassifierEngine, TrainingJob } from '../src/ml/classifier-engine.ts';
 import { createMlEngine } from '../src/ml/ml-engine.ts';
-import { decodeStoredModel, encodeStoredModel } from '../src/ml/stored-formats.ts';
+import {
+  decodeStoredDetector,
+  decodeStoredModel,
+  encodeStoredDetector,
+  encodeStoredModel,
+} from '../src/ml/stored-formats.ts';
 import type { FeatureStore } from '../src/storage/types.ts';
 import { jpeg } from './helpers/images.ts';
 
@@ -163,6 +170,36 @@ describe('ml engine', () => {
     expect((await engine.predict(first.model, red))[0]!.tagId).toBe('red');
     expect((await engine.predict(second.model, red))[0]!.tagId).toBe('blue');
   }, 60_000);
+
+  it('trains General detection on int8 maps and compact detection on float ones; a stored detector predicts on its own', async () => {
+    const images: TrainingJob['images'] = [];
+    for (let i = 0; i < 12; i++) {
+      const img = await addImage(200 + i, i % 2 ? 'blue' : 'red');
+      images.push({ ...img, regions: [{ tagId: img.tagIds[0]!, left: 0.1, top: 0.15, width: 0.8, height: 0.7 }] });
+    }
+    const detection = (backbone: 'compact' | 'general'): TrainingJob => ({
+      ...job(images, backbone),
+      task: 'detection',
+    });
+    const general = decodeStoredDetector((await engine.train(detection('general'))).model)!;
+    const compact = decodeStoredDetector((await engine.train(detection('compact'))).model)!;
+    expect(general.detector.backbone.version).toContain('+int8+');
+    expect(compact.detector.backbone.version).not.toContain('int8');
+    expect(general.detector.backbone.version.replace('+int8', '')).toBe(compact.detector.backbone.version);
+    const photo = bytes.get('h200')!;
+    const onInt8 = await engine.predict(encodeStoredDetector(general.detector, general.labels), photo);
+    // The same detector recorded on the float maps (a General detector trained before int8) runs on those.
+    const asFloat = { ...general.detector, backbone: compact.detector.backbone };
+    const onFloat = await engine.predict(encodeStoredDetector(asFloat, general.labels), photo);
+    const expected = async (precision: 'int8' | 'float32') =>
+      detectOnMap(general.detector, await (await getDetectionBackbone(precision)).featureMap(photo)).map(
+        (d) => d.probability,
+      );
+    expect(onInt8.map((p) => p.probability)).toEqual(await expected('int8'));
+    expect(onFloat.map((p) => p.probability)).toEqual(await expected('float32'));
+    expect(onFloat[0]!.probability).not.toBe(onInt8[0]!.probability);
+    expect(onInt8[0]!.tagId).toBe('red');
+  }, 120_000);
 
   it('reports undecodable training images as UndecodableImageError', async () => {
     bytes.set('bad', Buffer.concat([(await jpeg()).subarray(0, 200)]));

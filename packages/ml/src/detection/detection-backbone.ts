@@ -10,12 +10,17 @@
  * 20×20 map at 320 px (fewer images per cell of signal, slower), packages/ml/bench/detection.ts.
  */
 import type { GraphModel } from '@tensorflow/tfjs';
+import { backboneVersion, INT8_VERSION_MARK } from '../backbones/backbone.ts';
 import { coalescingBatcher } from '../backbones/coalescing-batcher.ts';
+import { int8Ranges } from '../backbones/int8-ranges.ts';
 import { loadBundledModel } from '../backbones/nsfwjs-files.ts';
 import { cpuSessionOptions, type EmbedRuntime, requireOnnxRuntime } from '../backbones/onnx-backbone.ts';
 import { workerRunner } from '../backbones/onnx-session-runner.ts';
+import { BACKBONE_SPECS, DOMAIN_BACKBONES } from '../backbones/registry.ts';
 import { getTf, initEngine } from '../engine/engine.ts';
 import { buildOnnxFeatureModel } from '../export/onnx/export-onnx.ts';
+import { encodeModel } from '../export/onnx/onnx-writer.ts';
+import { quantizeGraph } from '../export/onnx/quantize-qdq.ts';
 import type { TfjsGraphArtifacts } from '../export/tfjs/graph-def.ts';
 import type { TfjsGraphBackbone } from '../export/types.ts';
 import { preprocessWholeImage, WHOLE_IMAGE_PREPROCESSING } from '../preprocess/preprocess.ts';
@@ -56,26 +61,45 @@ export interface DetectionBackbone {
   readonly grid: number;
   readonly channels: number;
   readonly runtime: EmbedRuntime;
+  /** What the maps are computed in: 'int8' only when asked for and onnxruntime runs the quantized model. */
+  readonly precision: DetectionPrecision;
   /** The feature map of one encoded image (whole image, EXIF orientation applied). */
   featureMap(bytes: Uint8Array): Promise<FeatureMap>;
 }
 
-let loading: Promise<DetectionBackbone> | undefined;
+/**
+ * 'int8' is for General detection domains, which never export: onnxruntime runs the map's network statically
+ * quantized, with the General classification backbone's calibration ranges (the same weights and cut, so every
+ * tensor has its range): about half the backbone's CPU per image. Compact domains stay 'float32', the network their
+ * exports carry, so an export finds the server's boxes.
+ */
+export type DetectionPrecision = 'int8' | 'float32';
 
-/** Loaded once per process. onnxruntime unless it cannot load or CVKIT_ML_RUNTIME=tfjs. */
-export function getDetectionBackbone(): Promise<DetectionBackbone> {
-  loading ??= load();
-  loading.catch(() => {
-    loading = undefined;
-  });
-  return loading;
+const loading = new Map<DetectionPrecision, Promise<DetectionBackbone>>();
+
+/**
+ * Loaded once per process and precision. onnxruntime unless it cannot load or CVKIT_ML_RUNTIME=tfjs; 'int8' falls
+ * back to float32 (and says so in the runtime's description) on TF.js, with CVKIT_ML_PRECISION=float32, or when the
+ * calibration ranges are stale.
+ */
+export function getDetectionBackbone(precision: DetectionPrecision = 'float32'): Promise<DetectionBackbone> {
+  let pending = loading.get(precision);
+  if (!pending) {
+    pending = load(precision);
+    loading.set(precision, pending);
+    pending.catch(() => loading.delete(precision));
+  }
+  return pending;
 }
 
-async function load(): Promise<DetectionBackbone> {
+async function load(asked: DetectionPrecision): Promise<DetectionBackbone> {
   const t0 = performance.now();
   const spec = DETECTION_BACKBONE;
   const bundled = loadBundledModel(spec.model);
-  const version = `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
+  const floatVersion = `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
+  let precision: DetectionPrecision = 'float32';
+  let precisionNote =
+    asked === 'int8' && process.env.CVKIT_ML_PRECISION === 'float32' ? ' (CVKIT_ML_PRECISION=float32)' : '';
   const size = spec.inputSize;
   const perImage = spec.grid * spec.grid * spec.channels;
   // Pixels as bytes where preprocessing made them: onnxruntime's worker makes the floats, off the event loop.
@@ -96,9 +120,22 @@ async function load(): Promise<DetectionBackbone> {
       },
       { layout: 'NHWC', batch: 'dynamic', taps: [{ node: spec.node, pooling: 'map' }] },
     );
+    let modelBytes = built.bytes;
+    if (asked === 'int8' && !precisionNote) {
+      try {
+        // The General classification backbone's ranges: its network up to block 12 is this one, tensor for tensor.
+        // Read here, not at module load: the registry and this module import each other through the index.
+        const calibrated = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
+        const ranges = int8Ranges(calibrated.id, backboneVersion(calibrated, bundled));
+        modelBytes = encodeModel({ ...built.model, graph: quantizeGraph(built.model.graph, ranges) });
+        precision = 'int8';
+      } catch (error) {
+        precisionNote = ` (int8 unavailable: ${error instanceof Error ? error.message : String(error)})`;
+      }
+    }
     const threads = Math.max(1, Math.min(Number(process.env.CVKIT_ML_THREADS) || 4, 4));
     // On a worker thread, off the event loop; concurrent detections share forward passes (as the backbones do).
-    const session = await workerRunner(built.bytes, cpuSessionOptions(threads));
+    const session = await workerRunner(modelBytes, cpuSessionOptions(threads));
     const output = built.outputs[0]!.name;
     const pixels = size * size * 3;
     const batcher = coalescingBatcher(async (batch: readonly (Float32Array | Uint8Array)[]) => {
@@ -115,7 +152,7 @@ async function load(): Promise<DetectionBackbone> {
       name: 'onnxruntime-node',
       version: v,
       threads,
-      description: `onnxruntime-node ${v} cpu, ${threads} threads`,
+      description: `onnxruntime-node ${v} cpu, ${precision}${precisionNote}, ${threads} threads`,
     };
   } catch (error) {
     fallback = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -140,9 +177,15 @@ async function load(): Promise<DetectionBackbone> {
   }
   // Warm-up: the first run plans memory.
   await run(new Float32Array(size * size * 3));
+  // int8 maps are close to the float ones but not equal: cached and recorded under their own version.
+  const version =
+    precision === 'int8'
+      ? `${floatVersion.slice(0, -spec.preprocessing.length - 1)}${INT8_VERSION_MARK}+${spec.preprocessing}`
+      : floatVersion;
   return {
     id: spec.id,
     version,
+    precision,
     cacheKey: `${spec.id}@${version}`,
     grid: spec.grid,
     channels: spec.channels,

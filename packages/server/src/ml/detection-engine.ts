@@ -2,6 +2,7 @@ import {
   DEFAULT_OVERLAP_THRESHOLD,
   type DetectionBackbone,
   type DetectionEvaluation,
+  type DetectionPrecision,
   type Detector,
   detectionExportBackbone,
   detectionMetricsAt,
@@ -11,7 +12,9 @@ import {
   type FeatureMap,
   getDetectionBackbone,
   ImageDecodeError,
+  INT8_VERSION_MARK,
   proposeRegions,
+  sameFeatureFamily,
   trainDetectorOffThread,
 } from '@cvkit/ml';
 import type { Logger } from '../logging.ts';
@@ -46,11 +49,11 @@ const EMBED_SHARE = 0.3;
  * classification's features), a detector fitted and cross-validated on the fitting worker, boxes and metrics.
  */
 export function createDetectionEngine(opts: { logger: Logger; features: Pick<FeatureStore, 'getMany' | 'put'> }) {
-  let logged = false;
-  async function backbone(): Promise<DetectionBackbone> {
-    const b = await getDetectionBackbone();
-    if (!logged) {
-      logged = true;
+  const logged = new Set<DetectionPrecision>();
+  async function backbone(precision: DetectionPrecision): Promise<DetectionBackbone> {
+    const b = await getDetectionBackbone(precision);
+    if (!logged.has(precision)) {
+      logged.add(precision);
       opts.logger.info('detection backbone ready', {
         backbone: b.cacheKey,
         embedding: b.runtime.description,
@@ -72,7 +75,8 @@ export function createDetectionEngine(opts: { logger: Logger; features: Pick<Fea
 
   return {
     async train(job: TrainingJob): Promise<TrainedClassifier> {
-      const b = await backbone();
+      // General domains never export, so they may run the quantized network; compact ones keep their exports' maps.
+      const b = await backbone(job.backbone === 'general' ? 'int8' : 'float32');
       const key = `${b.cacheKey}#map`;
       const hashes = [...new Set(job.images.map((i) => i.contentHash))];
       const maps = new Map<string, FeatureMap>();
@@ -180,9 +184,11 @@ export function createDetectionEngine(opts: { logger: Logger; features: Pick<Fea
     },
   };
 
+  /** The backbone a stored detector was trained on: the int8 maps for int8-trained detectors, else the float ones. */
   async function checked(detector: Detector): Promise<DetectionBackbone> {
-    const b = await backbone();
-    if (detector.backbone.id !== b.id || detector.backbone.version !== b.version)
+    const b = await backbone(detector.backbone.version.includes(INT8_VERSION_MARK) ? 'int8' : 'float32');
+    // An int8 detector on a server where int8 cannot run gets the float maps, a few per cent away.
+    if (detector.backbone.id !== b.id || !sameFeatureFamily(detector.backbone.version, b.version))
       throw new Error(
         `stored model cannot run: trained on ${detector.backbone.id}@${detector.backbone.version}, this server has ${b.cacheKey}`,
       );
