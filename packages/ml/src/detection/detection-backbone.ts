@@ -70,8 +70,8 @@ export interface DetectionBackbone {
 /**
  * 'int8' is for General detection domains, which never export: onnxruntime runs the map's network statically
  * quantized, with the General classification backbone's calibration ranges (the same weights and cut, so every
- * tensor has its range): about half the backbone's CPU per image. Compact domains stay 'float32', the network their
- * exports carry, so an export finds the server's boxes.
+ * tensor has its range): a third less CPU per DetectImage (docs/benchmarks.md). Compact domains stay 'float32', the
+ * network their exports carry, so an export finds the server's boxes.
  */
 export type DetectionPrecision = 'int8' | 'float32';
 
@@ -124,7 +124,6 @@ async function load(asked: DetectionPrecision): Promise<DetectionBackbone> {
     if (asked === 'int8' && !precisionNote) {
       try {
         // The General classification backbone's ranges: its network up to block 12 is this one, tensor for tensor.
-        // Read here, not at module load: the registry and this module import each other through the index.
         const calibrated = BACKBONE_SPECS[DOMAIN_BACKBONES.general]!;
         const ranges = int8Ranges(calibrated.id, backboneVersion(calibrated, bundled));
         modelBytes = encodeModel({ ...built.model, graph: quantizeGraph(built.model.graph, ranges) });
