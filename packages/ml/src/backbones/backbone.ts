@@ -90,11 +90,18 @@ export function featureDim(spec: BackboneSpec): number {
 }
 
 /**
- * A backbone's `version`: what its features depend on (weights, feature revision, preprocessing). Shared by every
- * runtime that computes the same features, so features cached by one are reused by the others.
+ * A backbone's `version`: what its features depend on (weights, feature revision, precision, preprocessing). Shared
+ * by every runtime that computes the same features, so features cached by one are reused by the others. An int8
+ * model computes features close to the float ones but not equal (backbones/int8-ranges.ts), so `+int8` gives them
+ * their own version; it goes before the preprocessing suffix, which `withPreprocessing` rewrites.
  */
-export function backboneVersion(spec: BackboneSpec, bundled: BundledModel): string {
-  return `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
+export function backboneVersion(
+  spec: Pick<BackboneSpec, 'model' | 'featureRevision'> & { preprocessing: string },
+  bundled: BundledModel,
+  precision: 'int8' | 'float32' = 'float32',
+): string {
+  const int8 = precision === 'int8' ? INT8_VERSION_MARK : '';
+  return `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}${int8}+${spec.preprocessing}`;
 }
 
 /**

@@ -37,7 +37,6 @@ import {
   type BackboneSpec,
   backboneVersion,
   featureDim,
-  INT8_VERSION_MARK,
   loadBackbone,
   type PixelValues,
 } from './backbone.ts';
@@ -246,7 +245,7 @@ export async function loadOnnxBackbone(spec: BackboneSpec, options: OnnxBackbone
     throw new Error(`backbone ${spec.id}: the ONNX model returned ${got} values, expected ${dim}`);
   }
 
-  const version = precisionVersion(floatVersion, spec, precision);
+  const version = backboneVersion(spec, bundled, precision);
   const ortVersion = ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
   const runtime: EmbedRuntime = {
     name: 'onnxruntime-node',
@@ -319,17 +318,6 @@ function onnxPrecision(spec: BackboneSpec, options: OnnxBackboneOptions): 'int8'
   }
   if (asked === 'float32' || spec.onnxPrecision !== 'int8') return 'float32';
   return 'int8';
-}
-
-/**
- * An int8 model computes features close to the float ones but not equal (see backbones/int8-ranges.ts), so its
- * features are cached under their own version: `+int8` goes before the preprocessing suffix, which
- * `withPreprocessing` rewrites.
- */
-function precisionVersion(version: string, spec: BackboneSpec, precision: 'int8' | 'float32'): string {
-  if (precision === 'float32') return version;
-  const suffix = `+${spec.preprocessing}`;
-  return `${version.slice(0, -suffix.length)}${INT8_VERSION_MARK}${suffix}`;
 }
 
 /** Session options tuned for one small convolutional graph on few cores (the backbones and the detection map). */

@@ -10,7 +10,7 @@
  * 20×20 map at 320 px (fewer images per cell of signal, slower), packages/ml/bench/detection.ts.
  */
 import type { GraphModel } from '@tensorflow/tfjs';
-import { backboneVersion, INT8_VERSION_MARK } from '../backbones/backbone.ts';
+import { backboneVersion } from '../backbones/backbone.ts';
 import { coalescingBatcher } from '../backbones/coalescing-batcher.ts';
 import { int8Ranges } from '../backbones/int8-ranges.ts';
 import { loadBundledModel } from '../backbones/nsfwjs-files.ts';
@@ -96,7 +96,6 @@ async function load(asked: DetectionPrecision): Promise<DetectionBackbone> {
   const t0 = performance.now();
   const spec = DETECTION_BACKBONE;
   const bundled = loadBundledModel(spec.model);
-  const floatVersion = `${spec.model}@nsfwjs-${bundled.nsfwjsVersion}+w${bundled.weightsSha256.slice(0, 12)}+f${spec.featureRevision}+${spec.preprocessing}`;
   let precision: DetectionPrecision = 'float32';
   let precisionNote =
     asked === 'int8' && process.env.CVKIT_ML_PRECISION === 'float32' ? ' (CVKIT_ML_PRECISION=float32)' : '';
@@ -177,10 +176,7 @@ async function load(asked: DetectionPrecision): Promise<DetectionBackbone> {
   // Warm-up: the first run plans memory.
   await run(new Float32Array(size * size * 3));
   // int8 maps are close to the float ones but not equal: cached and recorded under their own version.
-  const version =
-    precision === 'int8'
-      ? `${floatVersion.slice(0, -spec.preprocessing.length - 1)}${INT8_VERSION_MARK}+${spec.preprocessing}`
-      : floatVersion;
+  const version = backboneVersion(spec, bundled, precision);
   return {
     id: spec.id,
     version,
