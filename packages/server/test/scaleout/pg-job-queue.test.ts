@@ -88,9 +88,11 @@ describe.skipIf(Boolean(skip))('the PostgreSQL job queue', { timeout: 30_000 }, 
         abandoned.push(`${payload}: ${reason}`);
       },
     });
-    await q.submit({ id: 'retry', kind: 'flaky', key: 'k1', payload: 'retry' });
+    // Submitted by an API process: a working queue's submit would start on the jobs before the set-up below is done.
+    const api = new PgJobQueue(pool, { work: false, leaseMs: 3000, logger });
+    await api.submit({ id: 'retry', kind: 'flaky', key: 'k1', payload: 'retry' });
     // A job three workers took and never finished: their leases ran out.
-    await q.submit({ id: 'doomed', kind: 'flaky', key: 'k2', payload: 'doomed' });
+    await api.submit({ id: 'doomed', kind: 'flaky', key: 'k2', payload: 'doomed' });
     await pool.query(
       "UPDATE jobs SET status = 'running', attempts = 3, worker = 'dead', lease_until = now() - interval '1 second' WHERE id = 'doomed'",
     );
